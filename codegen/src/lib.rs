@@ -1,0 +1,1 @@
+//! wagather codegen (placeholder until the codegen lands).

@@ -1,0 +1,1 @@
+//! wagather guest SDK.
