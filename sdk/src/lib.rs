@@ -1,1 +1,93 @@
-//! wagather guest SDK.
+//! Guest SDK for wagather gatherers.
+//!
+//! A gatherer is a WebAssembly component that reads the Kubernetes API through the host's
+//! `kube.http-request` import and returns named records. This crate gives it:
+//!
+//! - [`Client`]: one generic, typed client over any [`Resource`]; the resource's scope decides
+//!   at compile time whether it is listed directly (cluster-scoped) or through
+//!   [`Client::namespaced`] / [`Client::all_namespaces`] (namespaced).
+//! - [`Gather`]: the run context that collects records and non-fatal errors.
+//! - [`macro@gatherer`]: the attribute that exports a function as the component's entry point
+//!   and embeds the manifest of what it reads.
+//! - [`testing`] (host target only): an in-process fake API so a gatherer is unit-testable with
+//!   plain `cargo test`.
+//!
+//! A gatherer (with the `config_v1` feature):
+//!
+//! ```
+//! # #[cfg(feature = "config_v1")]
+//! # mod example {
+//! use wagather_sdk::prelude::*;
+//! use wagather_sdk::apis::config_v1;
+//!
+//! #[gatherer(reads = ["config.openshift.io/v1/clusteroperators"])]
+//! fn gather(ctx: &mut Gather) -> Result<()> {
+//!     for op in config_v1::cluster_operators().list_all(&ListParams::default())? {
+//!         ctx.record_json(format!("config/clusteroperator/{}", op.name()), &op)?;
+//!     }
+//!     Ok(())
+//! }
+//! # }
+//! ```
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+// Lets paths generated for guests (`wagather_sdk::...`) also resolve inside this crate, which is
+// where the wit-bindgen output that uses them lives.
+#[cfg(target_arch = "wasm32")]
+extern crate self as wagather_sdk;
+
+pub mod apis;
+pub mod client;
+pub mod error;
+pub mod gather;
+pub mod params;
+pub mod request;
+pub mod resource;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+pub mod transport;
+
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod bindings;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use client::{AllNamespaces, Client, InNamespace, List, get_raw};
+pub use error::{Error, Result, Status};
+pub use gather::{Config, Gather, Output, Record, RecordFormat};
+pub use params::{ListParams, VersionMatch};
+pub use resource::{Resource, ResourceExt, scope};
+pub use wagather_sdk_macros::gatherer;
+
+pub use k8s_openapi;
+pub use serde_json;
+
+/// The WIT contract this SDK implements; the `#[gatherer]` manifest names it too.
+pub const CONTRACT: &str = "wagather:gatherer@0.1.0";
+
+/// Everything a gatherer usually needs: `use wagather_sdk::prelude::*;`.
+pub mod prelude {
+    pub use crate::client::{Client, List};
+    pub use crate::error::{Error, Result};
+    pub use crate::gather::Gather;
+    pub use crate::params::ListParams;
+    pub use crate::resource::{Resource, ResourceExt};
+    pub use wagather_sdk_macros::gatherer;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn contract_is_the_wit_package() {
+        let wit =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/gatherer.wit"))
+                .unwrap();
+        let package = wit
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("package "))
+            .unwrap();
+        assert_eq!(package.trim_end_matches(';'), super::CONTRACT);
+    }
+}

@@ -1,0 +1,8 @@
+use wagather_sdk::prelude::*;
+
+#[gatherer(reads = ["v1/nodes"])]
+fn gather(_ctx: &mut Gather, _extra: u32) -> Result<()> {
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use wagather_sdk::prelude::*;
+
+#[gatherer(reads = ["v1/nodes"], writes = ["v1/nodes"])]
+fn gather(_ctx: &mut Gather) -> Result<()> {
+    Ok(())
+}
+
+fn main() {}
