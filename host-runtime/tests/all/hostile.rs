@@ -1,0 +1,442 @@
+//! The host survives any guest, and a guest reads only what it declared.
+//!
+//! Every hostile gatherer in `test-guests/hostile-*` runs in ONE gather,
+//! concurrently, next to the honest `examples/cluster-operators` gatherer,
+//! against the bundled snapshot served over real HTTP. Each hostile outcome
+//! is asserted on its `gathers.json` entry in the written archive, and the
+//! honest gatherer must still deliver its 31 ClusterOperators untouched.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use wagather_host::limits::Limits;
+use wagather_host::policy::HostPolicy;
+use wagather_host::{
+    ApiEndpoint, GatherOptions, GathersJson, Runtime, RuntimeOptions, StatusReport,
+    gather_to_archive,
+};
+use wagather_snapshot::{Snapshot, SnapshotServer};
+
+use crate::guests::{target_dir, workspace_dir};
+
+/// The hostile crates, by manifest name (`test-guest-<name>` is the crate).
+const HOSTILE: &[&str] = &[
+    "hostile-spin",
+    "hostile-host-loop",
+    "hostile-memory",
+    "hostile-stack",
+    "hostile-panic",
+    "hostile-unreachable",
+    "hostile-requests",
+    "hostile-response",
+    "hostile-records",
+    "hostile-stdout",
+];
+
+/// ClusterOperators in the bundled snapshot.
+const CLUSTER_OPERATORS: usize = 31;
+
+const DEADLINE: Duration = Duration::from_secs(5);
+const MAX_REQUESTS: u32 = 200;
+const MAX_RECORDS: u32 = 1000;
+const MEMORY: usize = 128 << 20;
+/// Tiny records `hostile-records` returns in the shared gather; the million
+/// of its default runs in a gather of its own, whose deadline leaves room for
+/// a debug-built host to take the list in.
+const TINY_RECORDS: usize = 20_000;
+
+/// Builds the honest and hostile guests with cargo, as components, once per
+/// test process, and returns their paths (honest first).
+fn guests() -> &'static [PathBuf] {
+    static GUESTS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    GUESTS.get_or_init(|| {
+        let mut crates = vec!["cluster-operators".to_owned()];
+        crates.extend(HOSTILE.iter().map(|name| format!("test-guest-{name}")));
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--release", "--target", "wasm32-wasip2"])
+            .arg("--manifest-path")
+            .arg(workspace_dir().join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", target_dir());
+        for name in &crates {
+            cmd.args(["-p", name]);
+        }
+        let output = cmd.output().expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "building the guests failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        crates
+            .iter()
+            .map(|name| {
+                let path = target_dir()
+                    .join("wasm32-wasip2/release")
+                    .join(format!("{}.wasm", name.replace('-', "_")));
+                assert!(path.is_file(), "{} was not built", path.display());
+                path
+            })
+            .collect()
+    })
+}
+
+/// A runtime with more workers than gatherers: a guest's code runs on the
+/// worker that polls it, so the snapshot server and the HTTP client need
+/// workers of their own while guests spin.
+fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(HOSTILE.len() + 4)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+async fn snapshot_server() -> SnapshotServer {
+    let snapshot = Snapshot::load(&workspace_dir().join("testdata/insights-archive-sample"))
+        .expect("the bundled snapshot loads");
+    SnapshotServer::start(Arc::new(snapshot), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("snapshot server starts")
+}
+
+/// Every entry of a `.tar.gz`, by path.
+fn read_archive(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let file = std::fs::File::open(path).expect("archive opens");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut entries = BTreeMap::new();
+    for entry in archive.entries().expect("tar entries") {
+        let mut entry = entry.expect("tar entry");
+        let name = entry
+            .path()
+            .expect("entry path")
+            .to_string_lossy()
+            .into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("entry data");
+        assert!(
+            entries.insert(name.clone(), data).is_none(),
+            "{name} is twice in the archive"
+        );
+    }
+    entries
+}
+
+fn report<'a>(gathers: &'a GathersJson, name: &str) -> &'a StatusReport {
+    let mut found = gathers.status_reports.iter().filter(|r| r.name == name);
+    let report = found
+        .next()
+        .unwrap_or_else(|| panic!("no gathers.json entry for {name}"));
+    assert!(
+        found.next().is_none(),
+        "two gathers.json entries for {name}"
+    );
+    report
+}
+
+fn errors(report: &StatusReport) -> &[String] {
+    report.errors.as_deref().unwrap_or_default()
+}
+
+#[track_caller]
+fn assert_error(report: &StatusReport, expected: &str) {
+    assert!(
+        errors(report).iter().any(|e| e == expected),
+        "{}: expected error {expected:?} in {:#?}",
+        report.name,
+        report.errors
+    );
+}
+
+#[track_caller]
+fn assert_error_containing(report: &StatusReport, part: &str) {
+    assert!(
+        errors(report).iter().any(|e| e.contains(part)),
+        "{}: expected an error containing {part:?} in {:#?}",
+        report.name,
+        report.errors
+    );
+}
+
+/// Size of the ClusterOperator list the honest gatherer fetches, measured
+/// against the server so the response budget can sit between one list and
+/// a handful.
+async fn cluster_operator_list_bytes(api: &kube::Client) -> u64 {
+    let request = http::Request::get("/apis/config.openshift.io/v1/clusteroperators")
+        .body(Vec::new())
+        .expect("request");
+    let body = api.request_text(request).await.expect("list served");
+    body.len() as u64
+}
+
+#[test]
+fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
+    let guests = guests();
+    let rt = tokio_runtime();
+    rt.block_on(async {
+        let server = snapshot_server().await;
+        let api = ApiEndpoint::Server(server.url())
+            .client()
+            .await
+            .expect("client for the snapshot server");
+        let list_bytes = cluster_operator_list_bytes(&api).await;
+        let limits = Limits {
+            deadline: DEADLINE,
+            memory_bytes: MEMORY,
+            max_requests: MAX_REQUESTS,
+            max_records: MAX_RECORDS,
+            // Room for the honest list a few times over, not for ten.
+            max_total_response_bytes: list_bytes * 3 + list_bytes / 2,
+            ..Limits::default()
+        };
+        let options = GatherOptions {
+            limits: limits.clone(),
+            host_policy: HostPolicy::default(),
+            config: vec![("tiny-records".to_owned(), TINY_RECORDS.to_string())],
+            // Everything at once: isolation is what is under test.
+            parallel: guests.len(),
+        };
+        let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
+        let out = tempfile::tempdir().expect("tempdir");
+        let summary = gather_to_archive(&runtime, guests, &api, &options, out.path())
+            .await
+            .expect("the archive is written whatever the guests did");
+
+        let archive = read_archive(&summary.archive);
+        let gathers: GathersJson = serde_json::from_slice(
+            archive
+                .get("insights-operator/gathers.json")
+                .expect("gathers.json in the archive"),
+        )
+        .expect("gathers.json parses");
+        assert_eq!(gathers.status_reports.len(), HOSTILE.len() + 1);
+
+        // The honest gatherer: all 31 ClusterOperators, no error, and the
+        // record a hostile guest tried to forge is the real one.
+        let honest = report(&gathers, "cluster-operators");
+        assert_eq!(honest.records_count, CLUSTER_OPERATORS, "{honest:#?}");
+        assert_eq!(honest.errors, None, "{honest:#?}");
+        assert_eq!(honest.panic, None);
+        assert_eq!(honest.api_calls, 1);
+        let operators: Vec<&String> = archive
+            .keys()
+            .filter(|k| k.starts_with("config/clusteroperator/"))
+            .collect();
+        assert_eq!(operators.len(), CLUSTER_OPERATORS, "{operators:?}");
+        let authentication: serde_json::Value = serde_json::from_slice(
+            &archive["config/clusteroperator/authentication.json"],
+        )
+        .expect("authentication record is JSON");
+        assert_eq!(authentication["kind"], "ClusterOperator");
+        assert_eq!(authentication["metadata"]["name"], "authentication");
+        assert_eq!(authentication.get("forged"), None);
+
+        // Deadline: pure spinning, spinning around host calls, endless output.
+        let deadline = "deadline of 5s exceeded";
+        for name in ["hostile-spin", "hostile-host-loop", "hostile-stdout"] {
+            let r = report(&gathers, name);
+            assert_error(r, deadline);
+            assert_eq!(r.records_count, 0, "{name}");
+            assert_eq!(r.panic, None, "{name}: a host limit is not the guest's panic");
+        }
+        let host_loop = report(&gathers, "hostile-host-loop");
+        assert!(host_loop.denied_requests > 100, "{host_loop:#?}");
+        assert_error(
+            host_loop,
+            "request denied: DELETE /api/v1/nodes: method DELETE is not allowed: gatherers are read-only (only GET)",
+        );
+
+        // Memory: the limiter refuses the growth and names the limit.
+        let memory = report(&gathers, "hostile-memory");
+        assert_error_containing(memory, "memory limit of 128 MiB reached");
+        assert_eq!(memory.panic, None);
+        assert_eq!(memory.records_count, 0);
+
+        // Traps of the guest's own making are reported as its panic.
+        let stack = report(&gathers, "hostile-stack");
+        let panic = stack.panic.as_deref().expect("stack overflow is a trap");
+        assert!(panic.contains("call stack exhausted"), "{panic}");
+        for name in ["hostile-panic", "hostile-unreachable"] {
+            let r = report(&gathers, name);
+            let panic = r.panic.as_deref().unwrap_or_else(|| panic!("{name} trapped: {r:#?}"));
+            assert!(panic.contains("unreachable"), "{name}: {panic}");
+            assert_eq!(r.records_count, 0);
+        }
+
+        // Requests: each forbidden one is refused with its rule, though the
+        // manifest declares secrets and pods/exec; then the budget runs out.
+        let requests = report(&gathers, "hostile-requests");
+        for expected in [
+            "post: denied(method POST is not allowed: gatherers are read-only (only GET))",
+            "delete: denied(method DELETE is not allowed: gatherers are read-only (only GET))",
+            "watch-query: denied(watch=true is not allowed: a gather is a snapshot, watches never end)",
+            "watch-path: denied(/watch/ paths are not allowed: a gather is a snapshot, watches never end)",
+            "exec: denied(subresource exec (core/v1 pods/exec) is never allowed: it reaches into running workloads)",
+            "secrets: denied(core/v1 secrets is on the host's deny list)",
+            "dotdot: denied(a .. segment in the path is not allowed (raw or percent-encoded))",
+            "encoded-slash: denied(an encoded slash (%2F) in the path is not allowed)",
+            "absolute-url: denied(http://169.254.169.254/latest/meta-data names a scheme: only a path such as /api/v1/nodes is allowed; the host chooses the server)",
+            "authority: denied(a path starting with // names another server; only a path such as /api/v1/nodes is allowed)",
+            "authorization: denied(header Authorization is set by the host only: credentials, identity and framing belong to the host)",
+            "undeclared: denied(core/v1 nodes is not in this gatherer's reads)",
+        ] {
+            assert_error(requests, expected);
+        }
+        assert_eq!(requests.denied_requests, 12, "{requests:#?}");
+        assert_error(
+            requests,
+            &format!(
+                "flood: {MAX_REQUESTS} answered, {} refused, first refusal: limit-exceeded(request limit of {MAX_REQUESTS} per run reached)",
+                10_000 - MAX_REQUESTS
+            ),
+        );
+        assert_eq!(requests.api_calls, MAX_REQUESTS);
+
+        // Responses: three lists fit in the run's budget, the fourth does not.
+        let response = report(&gathers, "hostile-response");
+        assert_error_containing(
+            response,
+            &format!("response: 3 answered ({} bytes), then limit-exceeded(", list_bytes * 3),
+        );
+        assert_eq!(response.response_bytes, list_bytes * 3);
+
+        // Records: bad names, duplicates, the reserved metadata path, a
+        // forged record of the honest gatherer, and a flood past the count.
+        let records = report(&gathers, "hostile-records");
+        for expected in [
+            "record dropped: the record name \"../escape\" has a .. segment: names cannot leave or repeat a folder",
+            "record dropped: the record name \"/etc/passwd\" is absolute: it must be relative to the archive",
+            "record dropped: the record name \"hostile/a/../../../escape\" has a .. segment: names cannot leave or repeat a folder",
+            "record dropped: the record name \"insights-operator/gathers.json\" is reserved for the host's own metadata",
+            "record hostile/dup.json dropped: the name is already taken",
+            "record config/clusteroperator/authentication.json dropped: already written by cluster-operators",
+        ] {
+            assert_error(records, expected);
+        }
+        // 3 named records fit before the flood; the forged one is dropped later.
+        let kept_tiny = MAX_RECORDS as usize - 3;
+        assert_error(
+            records,
+            &format!(
+                "{} records dropped: the limit is {MAX_RECORDS} records per run",
+                TINY_RECORDS - kept_tiny
+            ),
+        );
+        assert_eq!(records.records_count, MAX_RECORDS as usize - 1);
+        assert_eq!(archive["hostile/kept"], b"kept");
+        assert_eq!(archive["hostile/dup.json"], b"{\"first\":true}");
+        assert!(archive.contains_key(&format!("hostile/tiny/{}", kept_tiny - 1)));
+        assert!(!archive.contains_key(&format!("hostile/tiny/{kept_tiny}")));
+        assert!(
+            archive
+                .keys()
+                .all(|k| !k.starts_with('/') && !k.split('/').any(|s| s == "..")),
+            "an archive path escapes"
+        );
+
+        // The host is still healthy: the same runtime runs the honest
+        // gatherer again, against the same server, with the same result.
+        let honest = runtime.load(&guests[0]).expect("load honest gatherer");
+        let again = runtime
+            .run(&honest, &api, &limits, &HostPolicy::default(), &[])
+            .await;
+        assert_eq!(again.errors, Vec::<String>::new());
+        assert_eq!(again.records.len(), CLUSTER_OPERATORS);
+
+        server.shutdown().await;
+    });
+}
+
+#[test]
+fn a_response_over_the_per_response_limit_is_refused() {
+    let guests = guests();
+    let rt = tokio_runtime();
+    rt.block_on(async {
+        let server = snapshot_server().await;
+        let api = ApiEndpoint::Server(server.url())
+            .client()
+            .await
+            .expect("client for the snapshot server");
+        let list_bytes = cluster_operator_list_bytes(&api).await;
+        let options = GatherOptions {
+            limits: Limits {
+                deadline: DEADLINE,
+                max_response_bytes: list_bytes - 1,
+                ..Limits::default()
+            },
+            ..GatherOptions::default()
+        };
+        let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
+        let response_guest = guests
+            .iter()
+            .find(|p| p.ends_with("test_guest_hostile_response.wasm"))
+            .expect("hostile-response built")
+            .clone();
+        let out = tempfile::tempdir().expect("tempdir");
+        let summary = gather_to_archive(&runtime, &[response_guest], &api, &options, out.path())
+            .await
+            .expect("archive");
+        let report = &summary.reports[0];
+        let refusal = "response: 0 answered (0 bytes), then limit-exceeded(response to /apis/config.openshift.io/v1/clusteroperators exceeds";
+        assert!(
+            report.errors.iter().any(|e| e.starts_with(refusal)),
+            "{:#?}",
+            report.errors
+        );
+        assert_eq!(report.response_bytes, 0);
+        server.shutdown().await;
+    });
+}
+
+#[test]
+fn a_million_tiny_records_are_cut_to_the_record_limit() {
+    let guests = guests();
+    let rt = tokio_runtime();
+    rt.block_on(async {
+        let server = snapshot_server().await;
+        let api = ApiEndpoint::Server(server.url())
+            .client()
+            .await
+            .expect("client for the snapshot server");
+        let options = GatherOptions {
+            limits: Limits {
+                // A bound for a slow debug build, not a timing expectation:
+                // the guest itself is done in well under a second.
+                deadline: Duration::from_secs(120),
+                max_records: MAX_RECORDS,
+                ..Limits::default()
+            },
+            ..GatherOptions::default()
+        };
+        let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
+        let records_guest = guests
+            .iter()
+            .find(|p| p.ends_with("test_guest_hostile_records.wasm"))
+            .expect("hostile-records built")
+            .clone();
+        let out = tempfile::tempdir().expect("tempdir");
+        let summary = gather_to_archive(&runtime, &[records_guest], &api, &options, out.path())
+            .await
+            .expect("archive");
+        let report = &summary.reports[0];
+        // hostile/kept, hostile/dup and the forged authentication record
+        // (no honest gatherer here to own it), then tiny ones up to the limit.
+        let kept_tiny = MAX_RECORDS as usize - 3;
+        let dropped = format!(
+            "{} records dropped: the limit is {MAX_RECORDS} records per run",
+            1_000_000 - kept_tiny
+        );
+        assert!(report.errors.contains(&dropped), "{:#?}", report.errors);
+        assert_eq!(report.records_count, MAX_RECORDS as usize);
+        let archive = read_archive(&summary.archive);
+        assert_eq!(
+            archive.len(),
+            MAX_RECORDS as usize + 1,
+            "records and gathers.json"
+        );
+        server.shutdown().await;
+    });
+}
