@@ -1,0 +1,538 @@
+//! The wasmtime side: one engine per process, loading (manifest check,
+//! compile or cached load, world check) and running one gatherer in its own
+//! store under its limits.
+
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::WasiCtxBuilder;
+
+use crate::host::HostState;
+use crate::host::bindings::{self, GatherOutput, GathererPre, RecordFormat as WitFormat};
+use crate::limits::{GuestLimiter, Limits, Meter};
+use crate::logs::GuestOutput;
+use crate::manifest::{self, Manifest, ManifestError};
+use crate::policy::{GatherPolicy, HostPolicy};
+use crate::records::{self, Record, RecordFormat};
+
+/// How often the engine's epoch advances; the deadline's resolution.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Time the epoch trap gets to fire before the run is abandoned from outside.
+/// The outer timeout catches guests blocked in a host call that does not
+/// return (e.g. a WASI sleep), where epoch checks cannot run.
+const DEADLINE_GRACE: Duration = Duration::from_millis(250);
+
+/// Settings of a [`Runtime`].
+#[derive(Clone, Debug, Default)]
+pub struct RuntimeOptions {
+    /// Where compiled components are cached; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// wasmtime refused the engine configuration or the linker setup.
+    #[error("could not set up the WebAssembly engine")]
+    Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The epoch thread that enforces deadlines could not start.
+    #[error("could not start the deadline thread")]
+    Ticker(#[source] std::io::Error),
+}
+
+/// Why a gatherer component could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot load gatherer {}", path.display())]
+pub struct LoadError {
+    /// The component file.
+    pub path: PathBuf,
+    /// What went wrong.
+    #[source]
+    pub kind: LoadErrorKind,
+}
+
+/// The ways loading a gatherer fails.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadErrorKind {
+    /// The file could not be read.
+    #[error("could not read the file")]
+    Read(#[source] std::io::Error),
+    /// The manifest is missing or unusable.
+    #[error(transparent)]
+    Manifest(ManifestError),
+    /// wasmtime could not compile the component.
+    #[error("not a valid WebAssembly component")]
+    Compile(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The component's imports or exports are not the `gatherer` world.
+    #[error("the component does not implement world `wagather:gatherer/gatherer@0.1.0`")]
+    World(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A compiled gatherer, ready to be instantiated any number of times.
+#[derive(Clone)]
+pub struct LoadedGatherer {
+    /// The component file it came from.
+    pub path: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// `sha256:<hex>` of the component bytes.
+    pub digest: String,
+    /// Size of the component in bytes.
+    pub size: usize,
+    pub(crate) pre: GathererPre<HostState>,
+}
+
+impl std::fmt::Debug for LoadedGatherer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedGatherer")
+            .field("path", &self.path)
+            .field("manifest", &self.manifest)
+            .field("digest", &self.digest)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one gatherer run produced.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// Records that passed the host's checks, in the order the guest returned them.
+    pub records: Vec<Record>,
+    /// The guest's own errors, then what the host refused or why the run stopped.
+    pub errors: Vec<String>,
+    /// Set when the guest trapped for a reason other than a host limit.
+    pub panic: Option<String>,
+    /// Wall-clock time of the run, instantiation included.
+    pub duration: Duration,
+    /// API requests that reached the API server.
+    pub api_calls: u32,
+    /// Requests the policy refused.
+    pub denied_requests: u32,
+    /// Response body bytes handed to the guest.
+    pub response_bytes: u64,
+}
+
+/// The engine, the linker and the deadline ticker: one per process.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache_dir: Option<PathBuf>,
+    engine_hash: String,
+    started: Instant,
+    /// Held for its `Drop`, which stops the thread.
+    _ticker: Ticker,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("cache_dir", &self.inner.cache_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // The thread only sleeps and increments a counter; it cannot panic.
+            let _ = thread.join();
+        }
+    }
+}
+
+fn engine_error(e: wasmtime::Error) -> RuntimeError {
+    RuntimeError::Engine(e.into())
+}
+
+impl Runtime {
+    /// Creates the engine (component model, epoch interruption), links WASI
+    /// (nothing granted) and the `kube` import, and starts the deadline ticker.
+    pub fn new(options: RuntimeOptions) -> Result<Runtime, RuntimeError> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(engine_error)?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
+        bindings::Gatherer::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(engine_error)?;
+
+        let engine_hash = {
+            let mut hasher = Sha256Hasher(Sha256::new());
+            std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
+            hex::encode(&hasher.0.finalize()[..16])
+        };
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let engine = engine.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("wagather-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(EPOCH_TICK);
+                        engine.increment_epoch();
+                    }
+                })
+                .map_err(RuntimeError::Ticker)?
+        };
+
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                cache_dir: options.cache_dir,
+                engine_hash,
+                started: Instant::now(),
+                _ticker: Ticker {
+                    stop,
+                    thread: Some(thread),
+                },
+            }),
+        })
+    }
+
+    /// The wasmtime engine (for embedders that want to inspect components).
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// How long this runtime has existed.
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+
+    /// Reads, checks and compiles (or loads from the cache) a gatherer component.
+    pub fn load(&self, path: &Path) -> Result<LoadedGatherer, LoadError> {
+        let bytes = std::fs::read(path).map_err(|e| LoadError {
+            path: path.to_owned(),
+            kind: LoadErrorKind::Read(e),
+        })?;
+        self.load_bytes(path, &bytes)
+    }
+
+    /// Like [`Runtime::load`] for bytes already in memory; `path` names them in errors.
+    pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<LoadedGatherer, LoadError> {
+        let fail = |kind| LoadError {
+            path: path.to_owned(),
+            kind,
+        };
+        // The manifest is checked first: a component without one is never compiled.
+        let manifest =
+            manifest::read_manifest(bytes).map_err(|e| fail(LoadErrorKind::Manifest(e)))?;
+        let digest = hex::encode(Sha256::digest(bytes));
+        let component = self
+            .compile_cached(&digest, bytes)
+            .map_err(|e| fail(LoadErrorKind::Compile(e.into())))?;
+        let instance_pre = self
+            .inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| fail(LoadErrorKind::World(e.into())))?;
+        let pre =
+            GathererPre::new(instance_pre).map_err(|e| fail(LoadErrorKind::World(e.into())))?;
+        Ok(LoadedGatherer {
+            path: path.to_owned(),
+            manifest,
+            digest: format!("sha256:{digest}"),
+            size: bytes.len(),
+            pre,
+        })
+    }
+
+    /// Compiles without the cache (for benchmarks).
+    pub fn compile_uncached(&self, bytes: &[u8]) -> wasmtime::Result<Component> {
+        Component::new(&self.inner.engine, bytes)
+    }
+
+    fn cache_path(&self, digest: &str) -> Option<PathBuf> {
+        let dir = self.inner.cache_dir.as_ref()?;
+        Some(dir.join(format!("{digest}-{}.cwasm", self.inner.engine_hash)))
+    }
+
+    fn compile_cached(&self, digest: &str, bytes: &[u8]) -> wasmtime::Result<Component> {
+        let engine = &self.inner.engine;
+        let Some(cached) = self.cache_path(digest) else {
+            return Component::new(engine, bytes);
+        };
+        // The file is read into memory rather than mapped (`deserialize_file`):
+        // a mapped file that something else truncates later would crash the
+        // whole host with SIGBUS the next time the code is touched.
+        match std::fs::read(&cached) {
+            Ok(compiled) => {
+                #[allow(
+                    unsafe_code,
+                    reason = "deserialize trusts its input to be wasmtime's own compiled output. The bytes \
+                              come from a file this host wrote with Component::serialize into its own cache \
+                              directory, under a name made of the sha256 of the component it was compiled \
+                              from and the hash of this engine's compilation settings; wasmtime additionally \
+                              checks the header, version and engine settings before using it. Whoever can \
+                              replace files in the cache directory can already replace the host binary."
+                )]
+                // SAFETY: see the `reason` above.
+                let loaded = unsafe { Component::deserialize(engine, &compiled) };
+                match loaded {
+                    Ok(component) => return Ok(component),
+                    Err(e) => tracing::warn!(
+                        path = %cached.display(),
+                        "ignoring unusable cached component, compiling again: {e:#}"
+                    ),
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %cached.display(), "could not read cached component: {e}")
+            }
+        }
+        let component = Component::new(engine, bytes)?;
+        if let Err(e) = write_cache(&cached, &component) {
+            tracing::warn!(path = %cached.display(), "could not cache the compiled component: {e}");
+        }
+        Ok(component)
+    }
+
+    /// Runs one gatherer once, in a fresh store, under `limits`. Never fails:
+    /// whatever the guest does ends up in the outcome's errors.
+    pub async fn run(
+        &self,
+        gatherer: &LoadedGatherer,
+        api: &kube::Client,
+        limits: &Limits,
+        host_policy: &HostPolicy,
+        config: &[(String, String)],
+    ) -> RunOutcome {
+        let started = Instant::now();
+        let name = gatherer.manifest.name.as_str();
+        let (stdout, stderr) = GuestOutput::pair(name, limits.max_log_bytes);
+        // Nothing is granted: no preopened directories, no environment, no
+        // arguments, no sockets or name lookups. Clocks and random stay.
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout)
+            .stderr(stderr)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let state = HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: GuestLimiter::new(limits),
+            api: api.clone(),
+            policy: GatherPolicy::new(name, &gatherer.manifest.reads, host_policy),
+            meter: Meter::new(limits),
+            deadline: started + limits.deadline,
+            gatherer: Arc::from(name),
+            denied: 0,
+            notes: Vec::new(),
+            notes_dropped: 0,
+        };
+        let mut store = Store::new(&self.inner.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(ticks(limits.deadline));
+        store.epoch_deadline_trap();
+
+        let call = async {
+            let instance = gatherer.pre.instantiate_async(&mut store).await?;
+            instance.call_gather(&mut store, config).await
+        };
+        let result = tokio::time::timeout(limits.deadline + DEADLINE_GRACE, call).await;
+
+        let mut errors = Vec::new();
+        let mut panic = None;
+        let mut records = Vec::new();
+        match result {
+            Ok(Ok(output)) => {
+                let GatherOutput {
+                    records: raw,
+                    errors: guest_errors,
+                } = output;
+                errors.extend(guest_errors);
+                let checked =
+                    records::check_output(raw.into_iter().map(record_from_wit).collect(), limits);
+                records = checked.records;
+                errors.extend(checked.errors);
+            }
+            Ok(Err(error)) => {
+                let (cause, trapped) = describe_failure(&error, store.data().limiter.hit(), limits);
+                tracing::warn!(gatherer = name, "gatherer stopped: {cause}");
+                if trapped {
+                    panic = Some(cause.clone());
+                }
+                errors.push(cause);
+            }
+            Err(_elapsed) => {
+                let cause = deadline_message(limits);
+                tracing::warn!(gatherer = name, "gatherer stopped: {cause}");
+                errors.push(cause);
+            }
+        }
+        let state = store.data_mut();
+        errors.append(&mut state.notes);
+        if state.notes_dropped > 0 {
+            errors.push(format!(
+                "{} more refused requests not listed",
+                state.notes_dropped
+            ));
+        }
+        RunOutcome {
+            records,
+            errors,
+            panic,
+            duration: started.elapsed(),
+            api_calls: state.meter.requests(),
+            denied_requests: state.denied,
+            response_bytes: state.meter.response_bytes(),
+        }
+    }
+
+    /// Instantiates a gatherer without calling it (for benchmarks and
+    /// test-instantiating a new version before it replaces the old one).
+    pub async fn instantiate(
+        &self,
+        gatherer: &LoadedGatherer,
+        api: &kube::Client,
+    ) -> wasmtime::Result<()> {
+        let limits = Limits::default();
+        let state = HostState {
+            wasi: WasiCtxBuilder::new().build(),
+            table: ResourceTable::new(),
+            limiter: GuestLimiter::new(&limits),
+            api: api.clone(),
+            policy: GatherPolicy::new(
+                &gatherer.manifest.name,
+                &gatherer.manifest.reads,
+                &HostPolicy::default(),
+            ),
+            meter: Meter::new(&limits),
+            deadline: Instant::now() + limits.deadline,
+            gatherer: Arc::from(gatherer.manifest.name.as_str()),
+            denied: 0,
+            notes: Vec::new(),
+            notes_dropped: 0,
+        };
+        let mut store = Store::new(&self.inner.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(ticks(limits.deadline));
+        store.epoch_deadline_trap();
+        gatherer.pre.instantiate_async(&mut store).await?;
+        Ok(())
+    }
+}
+
+fn ticks(deadline: Duration) -> u64 {
+    let ticks = deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+}
+
+fn deadline_message(limits: &Limits) -> String {
+    format!(
+        "deadline of {} exceeded",
+        humantime::format_duration(limits.deadline)
+    )
+}
+
+/// Says why a run failed, and whether it was a trap of the guest's own
+/// making (as opposed to a host limit).
+fn describe_failure(
+    error: &wasmtime::Error,
+    limit_hit: Option<String>,
+    limits: &Limits,
+) -> (String, bool) {
+    // A memory or table limit makes the guest's allocation fail, which a Rust
+    // guest turns into an abort trap: the limiter knows the real cause.
+    if let Some(hit) = limit_hit {
+        return (hit, false);
+    }
+    if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        return (deadline_message(limits), false);
+    }
+    let trapped = error.downcast_ref::<Trap>().is_some();
+    let message = format!("{error:#}").replace('\n', " ");
+    (format!("gatherer failed: {message}"), trapped)
+}
+
+fn record_from_wit(record: bindings::GatherRecord) -> Record {
+    let format = match record.format {
+        WitFormat::Json => RecordFormat::Json,
+        WitFormat::Raw => RecordFormat::Raw,
+    };
+    Record {
+        name: record.name,
+        format,
+        data: record.data,
+    }
+}
+
+/// Writes a compiled component next to its final name and renames it into
+/// place, so a concurrent reader never sees a half-written file.
+fn write_cache(
+    path: &Path,
+    component: &Component,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let dir = path.parent().ok_or("cache path has no directory")?;
+    std::fs::create_dir_all(dir)?;
+    let bytes = component.serialize()?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut file, &bytes)?;
+    file.persist(path)?;
+    Ok(())
+}
+
+/// Feeds `Hash` output into SHA-256, for a hash that is stable across
+/// processes and Rust versions (unlike `DefaultHasher`).
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        let digest = self.0.clone().finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_round_up() {
+        assert_eq!(ticks(Duration::from_secs(1)), 100);
+        assert_eq!(ticks(Duration::from_millis(1)), 1);
+        assert_eq!(ticks(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn deadline_message_is_readable() {
+        let limits = Limits {
+            deadline: Duration::from_secs(2),
+            ..Limits::default()
+        };
+        assert_eq!(deadline_message(&limits), "deadline of 2s exceeded");
+    }
+}

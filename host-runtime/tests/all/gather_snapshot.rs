@@ -1,0 +1,179 @@
+//! Honest and undeclared reads against the bundled snapshot, served by the
+//! real snapshot server and read with the real kube client.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wagather_host::{ApiEndpoint, GatherOptions, gather_to_archive};
+use wagather_snapshot::{Snapshot, SnapshotServer};
+
+use crate::guests::{
+    errors_text, gathers_json, guest, read_archive, runtime, sample_snapshot, status,
+};
+
+pub async fn start_sample_server() -> SnapshotServer {
+    let snapshot = Snapshot::load(&sample_snapshot()).expect("load the bundled snapshot");
+    SnapshotServer::start(Arc::new(snapshot), ([127, 0, 0, 1], 0).into())
+        .await
+        .expect("start snapshot server")
+}
+
+/// The sample's ClusterOperators by name, as the gatherer should write them:
+/// unchanged except for `metadata.managedFields`.
+pub fn expected_cluster_operators() -> BTreeMap<String, serde_json::Value> {
+    let dir = sample_snapshot().join("config/clusteroperator");
+    let mut expected = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).expect("read sample dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let mut object: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read sample"))
+                .expect("sample is JSON");
+        if let Some(metadata) = object.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            metadata.remove("managedFields");
+        }
+        let name = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        expected.insert(name, object);
+    }
+    expected
+}
+
+/// `config/clusteroperator/<name>.json` entries of an archive (not the
+/// operator-specific subdirectories), parsed.
+pub fn archived_cluster_operators(
+    entries: &[(String, Vec<u8>)],
+) -> BTreeMap<String, serde_json::Value> {
+    entries
+        .iter()
+        .filter_map(|(path, data)| {
+            let name = path
+                .strip_prefix("config/clusteroperator/")?
+                .strip_suffix(".json")?;
+            if name.contains('/') {
+                return None;
+            }
+            let value =
+                serde_json::from_slice(data).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
+            Some((name.to_owned(), value))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_operators_from_the_snapshot() {
+    let gatherer = guest("cluster-operators");
+    let server = start_sample_server().await;
+    let api = ApiEndpoint::Server(server.url())
+        .client()
+        .await
+        .expect("client");
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let summary = gather_to_archive(
+        &runtime(),
+        &[gatherer],
+        &api,
+        &GatherOptions::default(),
+        out.path(),
+    )
+    .await
+    .expect("gather");
+    server.shutdown().await;
+
+    let entries = read_archive(&summary.archive);
+    let expected = expected_cluster_operators();
+    assert_eq!(
+        expected.len(),
+        31,
+        "the bundled sample has 31 ClusterOperators"
+    );
+    let archived = archived_cluster_operators(&entries);
+    assert_eq!(
+        archived.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (name, object) in &expected {
+        assert_eq!(
+            &archived[name], object,
+            "config/clusteroperator/{name}.json differs from the sample"
+        );
+    }
+
+    let gathers = gathers_json(&entries);
+    let report = status(&gathers, "cluster-operators");
+    assert_eq!(report["records_count"], 31, "{report:#}");
+    assert!(
+        report["api_calls"].as_u64().expect("api_calls") >= 1,
+        "{report:#}"
+    );
+    assert_eq!(report["denied_requests"], 0, "{report:#}");
+    assert!(
+        report["response_bytes"].as_u64().expect("response_bytes") > 0,
+        "{report:#}"
+    );
+    assert!(report["errors"].is_null(), "{report:#}");
+    assert!(
+        report["digest"]
+            .as_str()
+            .expect("digest")
+            .starts_with("sha256:"),
+        "{report:#}"
+    );
+
+    assert_eq!(summary.reports.len(), 1);
+    assert_eq!(summary.reports[0].records_count, 31);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undeclared_read_is_denied_and_still_archived() {
+    let gatherer = guest("test-guest-undeclared-read");
+    let server = start_sample_server().await;
+    let api = ApiEndpoint::Server(server.url())
+        .client()
+        .await
+        .expect("client");
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let summary = gather_to_archive(
+        &runtime(),
+        &[gatherer],
+        &api,
+        &GatherOptions::default(),
+        out.path(),
+    )
+    .await
+    .expect("gather");
+    server.shutdown().await;
+
+    assert!(summary.archive.is_file());
+    let entries = read_archive(&summary.archive);
+    let gathers = gathers_json(&entries);
+    let report = status(&gathers, "test-guest-undeclared-read");
+    assert!(
+        report["denied_requests"].as_u64().expect("denied_requests") >= 1,
+        "{report:#}"
+    );
+    assert_eq!(
+        report["api_calls"], 0,
+        "a denied request must not reach the API: {report:#}"
+    );
+    let errors = errors_text(report);
+    assert!(
+        errors.contains("denied"),
+        "errors do not mention the denial: {errors}"
+    );
+    assert!(
+        errors.contains("clusteroperators"),
+        "errors do not name the refused resource: {errors}"
+    );
+    assert!(
+        archived_cluster_operators(&entries).is_empty(),
+        "nothing may be gathered from the undeclared read"
+    );
+}

@@ -1,0 +1,107 @@
+//! A gatherer that breaks a limit fails alone: the host returns normally,
+//! says why in gathers.json, and the honest gatherer's records are written.
+
+use std::time::Duration;
+
+use wagather_host::limits::Limits;
+use wagather_host::{ApiEndpoint, GatherOptions, gather_to_archive};
+
+use crate::gather_snapshot::{archived_cluster_operators, start_sample_server};
+use crate::guests::{errors_text, gathers_json, guest, read_archive, runtime, status};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spin_and_memory_bomb_are_stopped() {
+    let gatherers = vec![
+        guest("test-guest-spin"),
+        guest("test-guest-memory-bomb"),
+        guest("cluster-operators"),
+    ];
+    let server = start_sample_server().await;
+    let api = ApiEndpoint::Server(server.url())
+        .client()
+        .await
+        .expect("client");
+    let out = tempfile::tempdir().expect("tempdir");
+    let options = GatherOptions {
+        limits: Limits {
+            deadline: Duration::from_secs(1),
+            memory_bytes: 64 << 20,
+            ..Limits::default()
+        },
+        ..GatherOptions::default()
+    };
+
+    let summary = gather_to_archive(&runtime(), &gatherers, &api, &options, out.path())
+        .await
+        .expect("gather");
+    server.shutdown().await;
+
+    // Reports come back in the order the gatherers were given.
+    let names: Vec<&str> = summary.reports.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["spin", "memory-bomb", "cluster-operators"]);
+
+    let entries = read_archive(&summary.archive);
+    let gathers = gathers_json(&entries);
+
+    let spin = status(&gathers, "spin");
+    let spin_errors = errors_text(spin);
+    assert!(spin_errors.contains("deadline of 1s exceeded"), "{spin:#}");
+    assert_eq!(spin["records_count"], 0);
+    // Stopped at its deadline, not long after it.
+    assert!(
+        summary.reports[0].duration < Duration::from_secs(10),
+        "{:?}",
+        summary.reports[0].duration
+    );
+
+    let bomb = status(&gathers, "memory-bomb");
+    let bomb_errors = errors_text(bomb);
+    assert!(bomb_errors.contains("memory"), "{bomb:#}");
+    assert!(
+        bomb_errors.contains("64 MiB") || bomb_errors.contains("67108864"),
+        "{bomb:#}"
+    );
+    assert_eq!(bomb["records_count"], 0);
+
+    let honest = status(&gathers, "cluster-operators");
+    assert!(honest["errors"].is_null(), "{honest:#}");
+    assert_eq!(honest["records_count"], 31, "{honest:#}");
+    assert_eq!(archived_cluster_operators(&entries).len(), 31);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archive_is_written_when_every_gatherer_fails() {
+    let gatherers = vec![
+        guest("test-guest-spin"),
+        "/nonexistent/gatherer.wasm".into(),
+    ];
+    // Nothing listens here: no request is made anyway.
+    let api = ApiEndpoint::Server("http://127.0.0.1:9".into())
+        .client()
+        .await
+        .expect("client");
+    let out = tempfile::tempdir().expect("tempdir");
+    let options = GatherOptions {
+        limits: Limits {
+            deadline: Duration::from_millis(300),
+            ..Limits::default()
+        },
+        ..GatherOptions::default()
+    };
+
+    let summary = gather_to_archive(&runtime(), &gatherers, &api, &options, out.path())
+        .await
+        .expect("gather");
+    assert!(summary.has_errors());
+    let entries = read_archive(&summary.archive);
+    assert_eq!(
+        entries.len(),
+        1,
+        "only gathers.json: {:?}",
+        entries.iter().map(|e| &e.0).collect::<Vec<_>>()
+    );
+    let gathers = gathers_json(&entries);
+    assert!(errors_text(status(&gathers, "spin")).contains("deadline of 300ms exceeded"));
+    let missing = errors_text(status(&gathers, "gatherer"));
+    assert!(missing.contains("/nonexistent/gatherer.wasm"), "{missing}");
+}

@@ -1,0 +1,133 @@
+//! The component side, on wasm32 only.
+#![allow(
+    unsafe_code,
+    reason = "wit-bindgen's canonical ABI glue and the manifest's link_section are unsafe attributes; \
+              the guest's own code is safe"
+)]
+
+use std::time::Instant;
+
+use crate::{DecodeTimings, decode_slim, decode_typed, page_path};
+
+wit_bindgen::generate!({ path: "../../wit", world: "gatherer" });
+
+use wagather::gatherer::kube::{self, Request};
+
+const MANIFEST_JSON: &[u8] = br#"{"contract":"wagather:gatherer@0.1.0","name":"bench-echo","version":"0.1.0","reads":[{"group":"","version":"v1","resource":"configmaps"},{"group":"","version":"v1","resource":"pods"}]}"#;
+
+#[unsafe(link_section = "wagather-manifest")]
+#[used]
+static MANIFEST: [u8; MANIFEST_JSON.len()] = manifest_bytes();
+
+const fn manifest_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = MANIFEST_JSON[i];
+        i += 1;
+    }
+    out
+}
+
+struct BenchEcho;
+
+fn setting<'a>(config: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    config
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn get(path: &str) -> Result<Vec<u8>, String> {
+    let response = kube::http_request(&Request {
+        method: "GET".to_owned(),
+        path_and_query: path.to_owned(),
+        headers: Vec::new(),
+        body: None,
+    })
+    .map_err(|e| format!("{path}: {e:?}"))?;
+    if response.status != 200 {
+        return Err(format!("{path}: status {}", response.status));
+    }
+    Ok(response.body)
+}
+
+fn echo(path: &str, count: u64) -> Result<Vec<GatherRecord>, String> {
+    let mut bytes = 0u64;
+    for _ in 0..count {
+        bytes += get(path)?.len() as u64;
+    }
+    Ok(vec![GatherRecord {
+        name: "echo".to_owned(),
+        format: RecordFormat::Raw,
+        data: bytes.to_string().into_bytes(),
+    }])
+}
+
+fn nanos(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn decode(base: &str) -> Result<Vec<GatherRecord>, String> {
+    let mut timings = DecodeTimings::default();
+    let mut token: Option<String> = None;
+    loop {
+        let path = page_path(base, token.as_deref());
+        let started = Instant::now();
+        let body = get(&path)?;
+        timings.request_ns += nanos(started);
+        let started = Instant::now();
+        let typed = decode_typed(&body).map_err(|e| format!("{path}: {e}"))?;
+        timings.typed_ns += nanos(started);
+        let started = Instant::now();
+        let slim = decode_slim(&body).map_err(|e| format!("{path}: {e}"))?;
+        timings.slim_ns += nanos(started);
+        if slim.items.len() != typed.items.len() {
+            return Err(format!(
+                "{path}: slim and typed decoding disagree on the item count"
+            ));
+        }
+        timings.pages += 1;
+        timings.pods += typed.items.len() as u64;
+        timings.bytes += body.len() as u64;
+        match typed.metadata.continue_.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    let data = serde_json::to_vec(&timings).map_err(|e| e.to_string())?;
+    Ok(vec![GatherRecord {
+        name: "decode".to_owned(),
+        format: RecordFormat::Raw,
+        data,
+    }])
+}
+
+impl Guest for BenchEcho {
+    fn gather(config: Vec<(String, String)>) -> GatherOutput {
+        let path = setting(&config, "path").unwrap_or("/api/v1/pods");
+        let result = match setting(&config, "mode") {
+            Some("echo") => {
+                let count = setting(&config, "count")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1);
+                echo(path, count)
+            }
+            Some("decode") => decode(path),
+            other => Err(format!("unknown mode {other:?} (echo or decode)")),
+        };
+        match result {
+            Ok(records) => GatherOutput {
+                records,
+                errors: Vec::new(),
+            },
+            Err(error) => GatherOutput {
+                records: Vec::new(),
+                errors: vec![error],
+            },
+        }
+    }
+}
+
+export!(BenchEcho);
