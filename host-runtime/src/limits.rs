@@ -7,11 +7,14 @@
 //!   and memories. A refused `memory.grow` returns -1 to the guest, whose
 //!   allocator then aborts, which traps; the limiter remembers why, so the
 //!   host can report "memory limit of 256 MiB reached" instead of a bare trap.
-//! - [`Meter`] counts the run's API requests and response bytes; the host
-//!   calls it around every `kube.http-request` and answers the guest with
-//!   `error::limit-exceeded` once a budget is spent.
-//! - The deadline is enforced by the host with epoch interruption, and the
-//!   record budgets by [`crate::records::check_output`].
+//! - [`Meter`] counts the run's requests (every `kube.http-request`, denied
+//!   by the policy or not) and response bytes; the host calls it around
+//!   every request and answers the guest with `error::limit-exceeded` once a
+//!   budget is spent.
+//! - The deadline is enforced by the host with epoch interruption: at every
+//!   epoch tick a running guest yields its worker thread, and the host
+//!   compares the wall clock with the run's deadline. The record budgets are
+//!   applied by [`crate::records::check_output`].
 
 use std::time::Duration;
 
@@ -189,7 +192,8 @@ impl Meter {
         Ok(())
     }
 
-    /// Requests counted so far (including refused ones).
+    /// Requests counted so far: every request within the limit, including
+    /// those the policy denied; those refused for the limit itself are not.
     pub fn requests(&self) -> u32 {
         self.requests
     }

@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use wagather_host::limits::Limits;
+use wagather_host::policy::HostPolicy;
 use wagather_host::{ApiEndpoint, GatherOptions, Runtime, RuntimeOptions, gather_to_archive};
 
 /// Runs cluster data gatherers as WebAssembly components.
@@ -53,6 +54,15 @@ struct GatherArgs {
     /// Directory the archive is written to.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// The operator's policy (deny list, per-gatherer restrictions, Secrets
+    /// lifts), YAML or JSON (`.json`). Default: deny core Secrets only.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Limits of each gatherer run, YAML or JSON (`.json`); every field is
+    /// optional and defaults as documented. `--deadline` and `--memory` win
+    /// over the file.
+    #[arg(long, value_name = "FILE")]
+    limits: Option<PathBuf>,
     /// Wall-clock deadline of each gatherer run (e.g. 30s, 1m30s).
     #[arg(long, value_parser = parse_duration)]
     deadline: Option<Duration>,
@@ -151,19 +161,7 @@ async fn gather(args: GatherArgs) -> Result<()> {
     };
     let runtime = Runtime::new(RuntimeOptions { cache_dir })?;
 
-    let mut limits = Limits::default();
-    if let Some(deadline) = args.deadline {
-        limits.deadline = deadline;
-    }
-    if let Some(memory) = args.memory {
-        limits.memory_bytes = memory;
-    }
-    let options = GatherOptions {
-        limits,
-        config: args.config.clone(),
-        parallel: usize::from(args.parallel),
-        ..GatherOptions::default()
-    };
+    let options = gather_options(&args)?;
 
     let mut snapshot_server = None;
     let endpoint = match (
@@ -210,6 +208,68 @@ async fn gather(args: GatherArgs) -> Result<()> {
     }
     println!("archive: {}", summary.archive.display());
     Ok(())
+}
+
+/// The options of a gather: the policy and limits files (when given), then
+/// the flags, which win over the files.
+fn gather_options(args: &GatherArgs) -> Result<GatherOptions> {
+    let host_policy: HostPolicy = match &args.policy {
+        Some(path) => read_config(path, "policy")?,
+        None => HostPolicy::default(),
+    };
+    let mut limits: Limits = match &args.limits {
+        Some(path) => read_config(path, "limits")?,
+        None => Limits::default(),
+    };
+    if let Some(deadline) = args.deadline {
+        limits.deadline = deadline;
+    }
+    if let Some(memory) = args.memory {
+        limits.memory_bytes = memory;
+    }
+    // The same bounds as the flags: a zero deadline or memory cap would fail
+    // every gatherer at once, which is a mistake in the file, not a policy.
+    // (Only the file can get here with a zero: the flags refuse it.)
+    let file = || {
+        args.limits
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    if limits.deadline.is_zero() {
+        bail!(
+            "invalid limits file {}: deadline must be longer than zero",
+            file()
+        );
+    }
+    if limits.memory_bytes == 0 {
+        bail!(
+            "invalid limits file {}: memory_bytes must be larger than zero",
+            file()
+        );
+    }
+    Ok(GatherOptions {
+        limits,
+        host_policy,
+        config: args.config.clone(),
+        parallel: usize::from(args.parallel),
+    })
+}
+
+/// Reads an operator config file: JSON when the name ends in `.json`, YAML
+/// otherwise. `what` names the file in errors.
+fn read_config<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read the {what} file {}", path.display()))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let parsed = if is_json {
+        serde_json::from_str(&text).map_err(anyhow::Error::from)
+    } else {
+        serde_saphyr::from_str(&text).map_err(anyhow::Error::from)
+    };
+    parsed.with_context(|| format!("invalid {what} file {}", path.display()))
 }
 
 async fn start_snapshot(dir: &Path, addr: SocketAddr) -> Result<wagather_snapshot::SnapshotServer> {
@@ -398,6 +458,122 @@ mod tests {
             parse(&["gather", "--out", "o"]).is_err(),
             "no gatherer accepted"
         );
+    }
+
+    /// Parses `wagather gather` with `extra` flags and builds its options.
+    fn options_with(extra: &[&str]) -> Result<GatherOptions> {
+        let mut args = vec!["gather", "--gatherer", "a.wasm", "--out", "o"];
+        args.extend_from_slice(extra);
+        let Command::Gather(args) = parse(&args)?.command else {
+            panic!("not gather")
+        };
+        gather_options(&args)
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write config file");
+        path.to_str().expect("utf-8 temp path").to_owned()
+    }
+
+    #[test]
+    fn without_files_the_defaults_apply() {
+        let options = options_with(&[]).expect("options");
+        assert_eq!(options.limits, Limits::default());
+        assert_eq!(options.host_policy, HostPolicy::default());
+    }
+
+    #[test]
+    fn policy_and_limits_files_are_read_and_flags_win() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let policy = write(
+            dir.path(),
+            "policy.yaml",
+            "deny:\n  - {group: \"\", version: \"*\", resource: configmaps, namespaces: [kube-system]}\n\
+             restrict:\n  cluster-operators:\n    - {group: config.openshift.io, version: v1, resource: clusteroperators}\n\
+             allow_secrets_for: [certificates]\n",
+        );
+        let limits = write(
+            dir.path(),
+            "limits.json",
+            r#"{"deadline": "1m 30s", "max_requests": 7, "memory_bytes": 1048576}"#,
+        );
+
+        let options = options_with(&["--policy", &policy, "--limits", &limits]).expect("options");
+        let expected_policy = HostPolicy::default()
+            .deny(
+                wagather_host::policy::ReadRule::new("", "*", "configmaps")
+                    .in_namespaces(["kube-system"]),
+            )
+            .restrict(
+                "cluster-operators",
+                [wagather_host::policy::ReadRule::new(
+                    "config.openshift.io",
+                    "v1",
+                    "clusteroperators",
+                )],
+            )
+            .allow_secrets_for("certificates");
+        assert_eq!(options.host_policy, expected_policy);
+        assert_eq!(
+            options.limits,
+            Limits {
+                deadline: Duration::from_secs(90),
+                max_requests: 7,
+                memory_bytes: 1 << 20,
+                ..Limits::default()
+            }
+        );
+
+        // The flags override the file's values, and only those.
+        let options = options_with(&["--limits", &limits, "--deadline", "5s", "--memory", "2MiB"])
+            .expect("options");
+        assert_eq!(options.limits.deadline, Duration::from_secs(5));
+        assert_eq!(options.limits.memory_bytes, 2 << 20);
+        assert_eq!(options.limits.max_requests, 7);
+    }
+
+    #[test]
+    fn limits_can_be_yaml_too() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let limits = write(dir.path(), "limits.yaml", "max_records: 5\ndeadline: 2s\n");
+        let options = options_with(&["--limits", &limits]).expect("options");
+        assert_eq!(options.limits.max_records, 5);
+        assert_eq!(options.limits.deadline, Duration::from_secs(2));
+        assert_eq!(options.limits.max_requests, Limits::default().max_requests);
+    }
+
+    #[test]
+    fn bad_config_files_are_refused_with_the_file_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cases = [
+            (
+                "--limits",
+                write(dir.path(), "typo.json", r#"{"max_request": 5}"#),
+                "max_request",
+            ),
+            (
+                "--limits",
+                write(dir.path(), "zero.yaml", "deadline: 0s\n"),
+                "deadline must be longer than zero",
+            ),
+            (
+                "--policy",
+                write(dir.path(), "policy.yaml", "denied: []\n"),
+                "denied",
+            ),
+            (
+                "--policy",
+                dir.path().join("missing.yaml").display().to_string(),
+                "could not read",
+            ),
+        ];
+        for (flag, path, expected) in cases {
+            let err = options_with(&[flag, &path]).expect_err(&path);
+            let text = format!("{err:#}");
+            assert!(text.contains(&path), "{flag} {path}: {text}");
+            assert!(text.contains(expected), "{flag} {path}: {text}");
+        }
     }
 
     #[test]

@@ -6,6 +6,18 @@
 //! (see [`check_record_name`]). [`check_output`] then applies the run's
 //! record budgets and drops duplicates.
 //!
+//! # The record count
+//!
+//! `max_records` is applied before anything else: the records are converted
+//! and checked one by one in the order the guest returned them, and once
+//! `max_records` are kept the rest is counted from the list's length and
+//! dropped unconverted ("N records dropped: the limit is M records per
+//! run"). Records dropped for a bad name, a taken name or their size do not
+//! count towards the limit, so the host converts at most `max_records` plus
+//! those dropped ones. (wasmtime copies the guest's whole list out of its
+//! memory when `gather` returns, before the host sees its length; that copy
+//! is bounded by the guest's memory limit, not by `max_records`.)
+//!
 //! # Partial results
 //!
 //! Records that pass the checks are kept even when others are dropped or
@@ -188,12 +200,21 @@ impl Drops {
 /// Applies name rules, duplicates and the record budgets of `limits`.
 ///
 /// Records are taken in order: the first record with a given archive path
-/// wins, and the budgets keep the earliest records that fit. Once
-/// `max_records` records are kept, the rest are dropped without further
-/// checks and reported as one count. A record whose
+/// wins, and the budgets keep the earliest records that fit. A record whose
 /// path is also a folder of another record's path (`a` and `a/b`) is
 /// dropped, since both cannot exist in one archive.
-pub fn check_output(records: Vec<Record>, limits: &Limits) -> CheckedOutput {
+///
+/// Once `max_records` records are kept, the rest are dropped unseen and
+/// reported as one count: the iterator is not advanced any further, so at
+/// most `max_records` plus the records dropped before the limit was reached
+/// are ever produced by it. The host passes an iterator that converts the
+/// guest's records lazily, so a guest returning a flood of records costs the
+/// host the conversion of those it can keep, not of the whole list.
+pub fn check_output<I>(records: I, limits: &Limits) -> CheckedOutput
+where
+    I: IntoIterator<Item = Record>,
+    I::IntoIter: ExactSizeIterator,
+{
     let mut out = CheckedOutput::default();
     let mut bad_names = Drops::default();
     let mut duplicates = Drops::default();
@@ -205,13 +226,18 @@ pub fn check_output(records: Vec<Record>, limits: &Limits) -> CheckedOutput {
     let mut over_count: usize = 0;
     let max_records = usize::try_from(limits.max_records).unwrap_or(usize::MAX);
 
-    for record in records {
-        // Once the count is reached the rest is only counted: checking a
-        // flood of records the archive will never hold is wasted host time.
+    let mut records = records.into_iter();
+    loop {
+        // Once the count is reached the rest is only counted: converting and
+        // checking a flood of records the archive will never hold is wasted
+        // host time.
         if out.records.len() >= max_records {
-            over_count += 1;
-            continue;
+            over_count = records.len();
+            break;
         }
+        let Some(record) = records.next() else {
+            break;
+        };
         let path = match check_archive_path(&record) {
             Ok(path) => path,
             Err(e) => {
@@ -547,12 +573,44 @@ mod tests {
             max_records: 3,
             ..Limits::default()
         };
-        let records = (0..1000).map(|i| raw(&format!("r/{i}"), "x")).collect();
+        let records: Vec<Record> = (0..1000).map(|i| raw(&format!("r/{i}"), "x")).collect();
         let out = check_output(records, &limits);
         assert_eq!(names(&out), ["r/0", "r/1", "r/2"]);
         assert_eq!(
             out.errors,
             ["997 records dropped: the limit is 3 records per run"]
+        );
+    }
+
+    #[test]
+    fn records_past_the_count_are_never_produced() {
+        let limits = Limits {
+            max_records: 3,
+            ..Limits::default()
+        };
+        let produced = std::cell::Cell::new(0usize);
+        // A bad name and a duplicate first: drops do not count towards the
+        // limit, so they are produced too, and then the three kept records.
+        let lazy = ["../bad", "a", "a", "b", "c"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain((0..1_000_000).map(|i| format!("tiny/{i}")))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|name| {
+                produced.set(produced.get() + 1);
+                raw(&name, "x")
+            });
+        let out = check_output(lazy, &limits);
+        assert_eq!(names(&out), ["a", "b", "c"]);
+        assert_eq!(
+            produced.get(),
+            5,
+            "only the records up to the limit are converted"
+        );
+        assert_eq!(
+            out.errors.last().map(String::as_str),
+            Some("1000000 records dropped: the limit is 3 records per run")
         );
     }
 
@@ -585,7 +643,7 @@ mod tests {
 
     #[test]
     fn a_flood_of_bad_records_yields_bounded_errors() {
-        let records = (0..100_000).map(|i| raw(&format!("../{i}"), "")).collect();
+        let records: Vec<Record> = (0..100_000).map(|i| raw(&format!("../{i}"), "")).collect();
         let out = check_output(records, &Limits::default());
         assert!(out.records.is_empty());
         assert_eq!(out.errors.len(), MAX_ERRORS_PER_KIND + 1);

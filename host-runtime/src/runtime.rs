@@ -10,20 +10,25 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 
-use crate::host::HostState;
 use crate::host::bindings::{self, GatherOutput, GathererPre, RecordFormat as WitFormat};
-use crate::limits::{GuestLimiter, Limits, Meter};
+use crate::host::{HostState, Note};
+use crate::limits::Limits;
 use crate::logs::GuestOutput;
 use crate::manifest::{self, Manifest, ManifestError};
 use crate::policy::{GatherPolicy, HostPolicy};
 use crate::records::{self, Record, RecordFormat};
 
-/// How often the engine's epoch advances; the deadline's resolution.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// How often the engine's epoch advances. At every tick a running guest
+/// yields its tokio worker and the host compares the clock with the run's
+/// deadline, so this is both the time slice of a busy guest and the
+/// deadline's resolution. Short, because every task queued behind busy
+/// guests on a worker waits a slice per guest, and an API request takes
+/// several such tasks; a yield costs a few microseconds.
+const EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// Time the epoch trap gets to fire before the run is abandoned from outside.
 /// The outer timeout catches guests blocked in a host call that does not
@@ -105,7 +110,9 @@ impl std::fmt::Debug for LoadedGatherer {
 pub struct RunOutcome {
     /// Records that passed the host's checks, in the order the guest returned them.
     pub records: Vec<Record>,
-    /// The guest's own errors, then what the host refused or why the run stopped.
+    /// The guest's own errors (at most 100, without the SDK's restatements of
+    /// denials the host notes itself), then what the host refused or why the
+    /// run stopped.
     pub errors: Vec<String>,
     /// Set when the guest trapped for a reason other than a host limit.
     pub panic: Option<String>,
@@ -334,23 +341,17 @@ impl Runtime {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
-        let state = HostState {
+        let state = HostState::new(
+            name,
             wasi,
-            table: ResourceTable::new(),
-            limiter: GuestLimiter::new(limits),
-            api: api.clone(),
-            policy: GatherPolicy::new(name, &gatherer.manifest.reads, host_policy),
-            meter: Meter::new(limits),
-            deadline: started + limits.deadline,
-            gatherer: Arc::from(name),
-            denied: 0,
-            notes: Vec::new(),
-            notes_dropped: 0,
-        };
+            limits,
+            api.clone(),
+            GatherPolicy::new(name, &gatherer.manifest.reads, host_policy),
+            started + limits.deadline,
+        );
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|state| &mut state.limiter);
-        store.set_epoch_deadline(ticks(limits.deadline));
-        store.epoch_deadline_trap();
+        arm_deadline(&mut store);
 
         let call = async {
             let instance = gatherer.pre.instantiate_async(&mut store).await?;
@@ -367,9 +368,10 @@ impl Runtime {
                     records: raw,
                     errors: guest_errors,
                 } = output;
-                errors.extend(guest_errors);
-                let checked =
-                    records::check_output(raw.into_iter().map(record_from_wit).collect(), limits);
+                errors = guest_errors_to_keep(guest_errors, store.data());
+                // Converted one by one while checked: past the record limit
+                // the rest is only counted, never converted.
+                let checked = records::check_output(raw.into_iter().map(record_from_wit), limits);
                 records = checked.records;
                 errors.extend(checked.errors);
             }
@@ -388,7 +390,7 @@ impl Runtime {
             }
         }
         let state = store.data_mut();
-        errors.append(&mut state.notes);
+        errors.extend(state.notes.iter().map(Note::render));
         if state.notes_dropped > 0 {
             errors.push(format!(
                 "{} more refused requests not listed",
@@ -400,7 +402,7 @@ impl Runtime {
             errors,
             panic,
             duration: started.elapsed(),
-            api_calls: state.meter.requests(),
+            api_calls: state.api_calls,
             denied_requests: state.denied,
             response_bytes: state.meter.response_bytes(),
         }
@@ -414,35 +416,44 @@ impl Runtime {
         api: &kube::Client,
     ) -> wasmtime::Result<()> {
         let limits = Limits::default();
-        let state = HostState {
-            wasi: WasiCtxBuilder::new().build(),
-            table: ResourceTable::new(),
-            limiter: GuestLimiter::new(&limits),
-            api: api.clone(),
-            policy: GatherPolicy::new(
-                &gatherer.manifest.name,
-                &gatherer.manifest.reads,
-                &HostPolicy::default(),
-            ),
-            meter: Meter::new(&limits),
-            deadline: Instant::now() + limits.deadline,
-            gatherer: Arc::from(gatherer.manifest.name.as_str()),
-            denied: 0,
-            notes: Vec::new(),
-            notes_dropped: 0,
-        };
+        let name = gatherer.manifest.name.as_str();
+        let state = HostState::new(
+            name,
+            WasiCtxBuilder::new().build(),
+            &limits,
+            api.clone(),
+            GatherPolicy::new(name, &gatherer.manifest.reads, &HostPolicy::default()),
+            Instant::now() + limits.deadline,
+        );
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|state| &mut state.limiter);
-        store.set_epoch_deadline(ticks(limits.deadline));
-        store.epoch_deadline_trap();
+        arm_deadline(&mut store);
         gatherer.pre.instantiate_async(&mut store).await?;
         Ok(())
     }
 }
 
-fn ticks(deadline: Duration) -> u64 {
-    let ticks = deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
-    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+/// Makes every epoch tick a checkpoint of the running guest: past the run's
+/// deadline it traps, otherwise it yields to the tokio scheduler and carries
+/// on at the next tick.
+///
+/// Yielding is what keeps a spinning guest from holding its worker thread
+/// for the whole deadline: wasm runs on the worker that polls the run, so
+/// without it a few spinners would stall every other task of the process
+/// (other gatherers' HTTP, an in-process snapshot server). The deadline is
+/// the wall clock against `HostState::deadline`, not a count of ticks, so a
+/// ticker thread that falls behind on a loaded machine cannot stretch it.
+fn arm_deadline(store: &mut Store<HostState>) {
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|context| {
+        if Instant::now() >= context.data().deadline {
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        Ok(UpdateDeadline::YieldCustom(
+            1,
+            Box::pin(tokio::task::yield_now()),
+        ))
+    });
 }
 
 fn deadline_message(limits: &Limits) -> String {
@@ -470,6 +481,31 @@ fn describe_failure(
     let trapped = error.downcast_ref::<Trap>().is_some();
     let message = format!("{error:#}").replace('\n', " ");
     (format!("gatherer failed: {message}"), trapped)
+}
+
+/// Most errors kept from the guest's own list; the rest are counted in one
+/// message so that a guest cannot flood the run's report.
+const MAX_GUEST_ERRORS: usize = 100;
+
+/// The guest's own errors as the report lists them: at most
+/// [`MAX_GUEST_ERRORS`], and without the SDK's word-for-word rendering of a
+/// request denial the host reports itself. The host's note is what stays, as
+/// a guest's message may say anything; listing both would show the same
+/// denial twice.
+fn guest_errors_to_keep(guest_errors: Vec<String>, state: &HostState) -> Vec<String> {
+    let total = guest_errors.len();
+    let mut kept: Vec<String> = guest_errors
+        .into_iter()
+        .take(MAX_GUEST_ERRORS)
+        .filter(|e| !state.repeats_a_denial(e))
+        .collect();
+    if total > MAX_GUEST_ERRORS {
+        kept.push(format!(
+            "{} more errors of the gatherer not listed",
+            total - MAX_GUEST_ERRORS
+        ));
+    }
+    kept
 }
 
 fn record_from_wit(record: bindings::GatherRecord) -> Record {
@@ -521,18 +557,80 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ticks_round_up() {
-        assert_eq!(ticks(Duration::from_secs(1)), 100);
-        assert_eq!(ticks(Duration::from_millis(1)), 1);
-        assert_eq!(ticks(Duration::ZERO), 1);
-    }
-
-    #[test]
     fn deadline_message_is_readable() {
         let limits = Limits {
             deadline: Duration::from_secs(2),
             ..Limits::default()
         };
         assert_eq!(deadline_message(&limits), "deadline of 2s exceeded");
+    }
+
+    /// A run's state after one noted denial of `GET /api/v1/nodes`.
+    async fn state_with_a_denial() -> HostState {
+        // Nothing listens there; no request is made.
+        let api = crate::cluster::ApiEndpoint::Server("http://127.0.0.1:9".into())
+            .client()
+            .await
+            .expect("client");
+        let mut state = HostState::new(
+            "test",
+            WasiCtxBuilder::new().build(),
+            &Limits::default(),
+            api,
+            GatherPolicy::new("test", &[], &HostPolicy::default()),
+            Instant::now(),
+        );
+        state.notes.push(Note {
+            text:
+                "request denied: GET /api/v1/nodes: core/v1 nodes is not in this gatherer's reads"
+                    .into(),
+            times: 1,
+            denial: Some((
+                "/api/v1/nodes".into(),
+                "core/v1 nodes is not in this gatherer's reads".into(),
+            )),
+        });
+        state
+    }
+
+    #[tokio::test]
+    async fn guest_errors_drop_only_the_sdk_restatement_of_a_denial() {
+        let state = state_with_a_denial().await;
+        let kept = guest_errors_to_keep(
+            vec![
+                "/api/v1/nodes: denied by the host: core/v1 nodes is not in this gatherer's reads"
+                    .into(),
+                "listing nodes: /api/v1/nodes: denied by the host: core/v1 nodes is not in this gatherer's reads"
+                    .into(),
+                "something else went wrong".into(),
+            ],
+            &state,
+        );
+        assert_eq!(
+            kept,
+            [
+                "listing nodes: /api/v1/nodes: denied by the host: core/v1 nodes is not in this gatherer's reads",
+                "something else went wrong",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn guest_errors_are_capped_with_a_count() {
+        let state = state_with_a_denial().await;
+        let flood: Vec<String> = (0..MAX_GUEST_ERRORS + 250)
+            .map(|i| format!("e{i}"))
+            .collect();
+        let kept = guest_errors_to_keep(flood, &state);
+        assert_eq!(kept.len(), MAX_GUEST_ERRORS + 1);
+        assert_eq!(kept[0], "e0");
+        assert_eq!(
+            kept[MAX_GUEST_ERRORS - 1],
+            format!("e{}", MAX_GUEST_ERRORS - 1)
+        );
+        assert_eq!(
+            kept[MAX_GUEST_ERRORS],
+            "250 more errors of the gatherer not listed"
+        );
     }
 }

@@ -105,3 +105,50 @@ async fn archive_is_written_when_every_gatherer_fails() {
     let missing = errors_text(status(&gathers, "gatherer"));
     assert!(missing.contains("/nonexistent/gatherer.wasm"), "{missing}");
 }
+
+/// More spinning guests than tokio workers: a guest's code runs on the
+/// worker polling it, so unless a spinner yields its worker between time
+/// slices, the spinners hold both workers until their deadline and the
+/// honest gatherer's request, and the snapshot server answering it, never
+/// get to run in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spinners_outnumbering_the_workers_do_not_stall_the_others() {
+    const SPINNERS: usize = 4;
+    let mut gatherers = vec![guest("cluster-operators")];
+    gatherers.extend(std::iter::repeat_n(guest("test-guest-spin"), SPINNERS));
+    let server = start_sample_server().await;
+    let api = ApiEndpoint::Server(server.url())
+        .client()
+        .await
+        .expect("client");
+    let out = tempfile::tempdir().expect("tempdir");
+    let options = GatherOptions {
+        limits: Limits {
+            deadline: Duration::from_secs(2),
+            ..Limits::default()
+        },
+        // All at once, so the spinners really compete with the honest run.
+        parallel: gatherers.len(),
+        ..GatherOptions::default()
+    };
+
+    let summary = gather_to_archive(&runtime(), &gatherers, &api, &options, out.path())
+        .await
+        .expect("gather");
+    server.shutdown().await;
+
+    let honest = &summary.reports[0];
+    assert_eq!(honest.name, "cluster-operators");
+    assert_eq!(honest.errors, Vec::<String>::new(), "{honest:#?}");
+    assert_eq!(honest.records_count, 31, "{honest:#?}");
+    let entries = read_archive(&summary.archive);
+    assert_eq!(archived_cluster_operators(&entries).len(), 31);
+
+    assert_eq!(summary.reports.len(), SPINNERS + 1);
+    for spinner in &summary.reports[1..] {
+        assert_eq!(spinner.name, "spin");
+        assert_eq!(spinner.errors, ["deadline of 2s exceeded"], "{spinner:#?}");
+        assert_eq!(spinner.panic, None, "{spinner:#?}");
+        assert_eq!(spinner.records_count, 0);
+    }
+}

@@ -2,6 +2,7 @@
 //! a real kube client, and real HTTP servers on loopback.
 
 mod cache;
+mod cli;
 mod counting_server;
 mod gather_snapshot;
 mod guests;
