@@ -91,7 +91,8 @@ fn spin() -> ! {
 
 fn host_loop() -> ! {
     loop {
-        // Refused by the policy, so no budget stops it: only the deadline can.
+        // Refused by the policy and, past the request budget, by the meter; the guest ignores
+        // both and goes on, so only the deadline ends the loop.
         let _ = black_box(send("DELETE", "/api/v1/nodes", Vec::new(), None));
         let _ = black_box(std::time::SystemTime::now());
     }
