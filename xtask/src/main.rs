@@ -5,6 +5,7 @@
 //!   archive and print a summary;
 //! - `cargo xtask ci`: every check CI runs, in the order that fails fastest.
 
+mod bench;
 #[path = "gen.rs"]
 mod generate;
 
@@ -58,7 +59,7 @@ fn main() -> Result<()> {
         Cmd::BuildGuests => build_guests().map(drop),
         Cmd::Demo => demo(&root),
         Cmd::Ci => ci(),
-        Cmd::Bench { quick } => bench(quick),
+        Cmd::Bench { quick } => bench::run(quick),
     }
 }
 
@@ -257,7 +258,7 @@ fn ci() -> Result<()> {
     } else {
         run(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
     }
-    bench(true)?;
+    bench::run(true)?;
     eprintln!("all checks passed in {:.1?}", started.elapsed());
     Ok(())
 }
@@ -267,13 +268,4 @@ fn has_nextest() -> bool {
         .args(["nextest", "--version"])
         .output()
         .is_ok_and(|output| output.status.success())
-}
-
-fn bench(quick: bool) -> Result<()> {
-    if quick {
-        // Without `--bench`, criterion runs every benchmark once as a test: it proves they still work
-        // without timing them, in the dev profile the tests already built.
-        return run(cargo().args(["test", "--workspace", "--benches"]));
-    }
-    run(cargo().args(["bench", "--workspace"]))
 }

@@ -1,0 +1,232 @@
+//! Criterion benchmarks of the host's fixed costs, with the real host library and real
+//! components built by cargo:
+//!
+//! - `load/*`: compiling the cluster-operators component cold, and loading it from the host's
+//!   compiled-artifact cache (`Runtime::load`: read, sha256, manifest, deserialize, InstancePre);
+//! - `instantiate/*`: one instantiation through the host's `InstancePre`
+//!   (`Runtime::instantiate`), and through engines configured with the on-demand or the pooling
+//!   instance allocator, with and without copy-on-write memory images (imports stubbed, the
+//!   component deserialized from a file as the host's cache does);
+//! - `roundtrip/*`: one `kube.http-request` guest -> host -> guest with a 1 KiB, 100 KiB and
+//!   10 MiB body from the snapshot server on loopback (`wasm`), and the same request made by the
+//!   host natively with the same `kube::Client` (`native`).
+//!
+//! `cargo bench -p wagather-bench --bench micro`; `cargo test -p wagather-bench --benches` runs
+//! each once (quick mode).
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use wagather_bench::{ECHO_GUEST, build_guests, data, native};
+use wagather_host::limits::Limits;
+use wagather_host::policy::HostPolicy;
+use wagather_host::{ApiEndpoint, LoadedGatherer, Runtime, RuntimeOptions};
+use wagather_snapshot::{Snapshot, SnapshotServer};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+
+/// An engine like the host's (component model, epoch interruption) with the allocator and
+/// memory-image settings under test.
+fn engine(pooling: bool, cow: bool) -> Engine {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.memory_init_cow(cow);
+    if pooling {
+        // Sized for a host running a handful of gatherers at once, with the host's default
+        // memory limit per gatherer (256 MiB).
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(16)
+            .total_core_instances(16 * 8)
+            .total_memories(16 * 4)
+            .total_tables(16 * 8)
+            .total_stacks(16)
+            .max_memory_size(256 << 20);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    Engine::new(&config).expect("engine")
+}
+
+/// Instantiation through an InstancePre of `engine`, the component loaded from a serialized
+/// file (so memory images can be mapped copy-on-write).
+fn bench_instantiate_with(
+    c: &mut Criterion,
+    name: &str,
+    engine: &Engine,
+    bytes: &[u8],
+    dir: &Path,
+) {
+    let compiled = Component::new(engine, bytes).expect("compile");
+    let file = dir.join(format!("{name}.cwasm"));
+    std::fs::write(&file, compiled.serialize().expect("serialize")).expect("write cwasm");
+    #[allow(
+        unsafe_code,
+        reason = "the file was serialized by this engine a moment ago, in a private temp dir"
+    )]
+    // SAFETY: see the reason above.
+    let component = unsafe { Component::deserialize_file(engine, &file) }.expect("deserialize");
+    let mut linker: Linker<()> = Linker::new(engine);
+    linker
+        .define_unknown_imports_as_traps(&component)
+        .expect("stub imports");
+    let pre = linker.instantiate_pre(&component).expect("instantiate_pre");
+    c.bench_function(&format!("instantiate/{name}"), |b| {
+        b.iter(|| {
+            let mut store = Store::new(engine, ());
+            store.set_epoch_deadline(u64::MAX / 2);
+            black_box(pre.instantiate(&mut store).expect("instantiate"));
+        })
+    });
+}
+
+struct Loopback {
+    tokio: tokio::runtime::Runtime,
+    server: SnapshotServer,
+    api: kube::Client,
+    _dir: tempfile::TempDir,
+}
+
+fn loopback() -> Loopback {
+    let dir = tempfile::tempdir().expect("tempdir");
+    data::write_echo_bodies(dir.path()).expect("write bodies");
+    let snapshot = Arc::new(Snapshot::load(dir.path()).expect("snapshot"));
+    let tokio = tokio::runtime::Runtime::new().expect("tokio");
+    let (server, api) = tokio.block_on(async {
+        let server = SnapshotServer::start(snapshot, ([127, 0, 0, 1], 0).into())
+            .await
+            .expect("server");
+        let api = ApiEndpoint::Server(server.url())
+            .client()
+            .await
+            .expect("client");
+        (server, api)
+    });
+    Loopback {
+        tokio,
+        server,
+        api,
+        _dir: dir,
+    }
+}
+
+/// Limits that never stop a benchmark run; criterion decides how many requests one run makes.
+fn unlimited() -> Limits {
+    Limits {
+        deadline: Duration::from_secs(600),
+        max_requests: u32::MAX,
+        max_total_response_bytes: u64::MAX,
+        ..Limits::default()
+    }
+}
+
+fn run_echo(
+    net: &Loopback,
+    runtime: &Runtime,
+    echo: &LoadedGatherer,
+    path: &str,
+    count: u64,
+) -> Duration {
+    let config = vec![
+        ("mode".to_owned(), "echo".to_owned()),
+        ("path".to_owned(), path.to_owned()),
+        ("count".to_owned(), count.to_string()),
+    ];
+    let started = Instant::now();
+    let outcome = net.tokio.block_on(runtime.run(
+        echo,
+        &net.api,
+        &unlimited(),
+        &HostPolicy::default(),
+        &config,
+    ));
+    let elapsed = started.elapsed();
+    assert!(
+        outcome.errors.is_empty(),
+        "echo run failed: {:?}",
+        outcome.errors
+    );
+    assert_eq!(outcome.api_calls as u64, count);
+    elapsed
+}
+
+fn benches(c: &mut Criterion) {
+    let guests = build_guests(&["cluster-operators", ECHO_GUEST]).expect("build guests");
+    let (operators, echo_path) = (&guests[0], &guests[1]);
+    let bytes = std::fs::read(operators).expect("read component");
+
+    // Loading.
+    let cache = tempfile::tempdir().expect("tempdir");
+    let runtime = Runtime::new(RuntimeOptions {
+        cache_dir: Some(cache.path().to_owned()),
+    })
+    .expect("runtime");
+    c.bench_function("load/compile_cold", |b| {
+        b.iter(|| black_box(runtime.compile_uncached(&bytes).expect("compile")))
+    });
+    // The first load fills the cache; every later one deserializes.
+    let gatherer = runtime.load(operators).expect("load");
+    c.bench_function("load/cached", |b| {
+        b.iter(|| black_box(runtime.load(operators).expect("load")))
+    });
+
+    // Instantiation.
+    let net = loopback();
+    c.bench_function("instantiate/host", |b| {
+        b.iter(|| {
+            net.tokio
+                .block_on(runtime.instantiate(&gatherer, &net.api))
+                .expect("instantiate")
+        })
+    });
+    let cwasm = tempfile::tempdir().expect("tempdir");
+    for (name, pooling, cow) in [
+        ("ondemand_cow", false, true),
+        ("ondemand_nocow", false, false),
+        ("pooling_cow", true, true),
+        ("pooling_nocow", true, false),
+    ] {
+        bench_instantiate_with(c, name, &engine(pooling, cow), &bytes, cwasm.path());
+    }
+
+    // Round trips.
+    let echo = runtime.load(echo_path).expect("load bench-echo");
+    for (size, _) in data::ECHO_SIZES {
+        let path = data::echo_path(size);
+        c.bench_function(&format!("roundtrip/wasm/{size}"), |b| {
+            b.iter_custom(|iters| {
+                // A run with no requests first: instantiation and the call itself are not part
+                // of a round trip.
+                let fixed = run_echo(&net, &runtime, &echo, &path, 0);
+                let total = run_echo(&net, &runtime, &echo, &path, iters);
+                total.saturating_sub(fixed)
+            })
+        });
+        c.bench_function(&format!("roundtrip/native/{size}"), |b| {
+            b.iter_custom(|iters| {
+                net.tokio.block_on(async {
+                    let started = Instant::now();
+                    for _ in 0..iters {
+                        black_box(native::fetch(&net.api, &path).await.expect("fetch"));
+                    }
+                    started.elapsed()
+                })
+            })
+        });
+    }
+
+    let Loopback { tokio, server, .. } = net;
+    tokio.block_on(server.shutdown());
+}
+
+criterion_group! {
+    name = micro;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    targets = benches
+}
+criterion_main!(micro);

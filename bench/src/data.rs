@@ -1,0 +1,138 @@
+//! Generated snapshots for the benchmarks.
+//!
+//! Pods follow the snapshot server's own benchmark (`snapshot-server/benches/snapshot.rs`): the
+//! shape the Insights Operator writes (no `kind`/`apiVersion`, `config/pod/<ns>/<name>.json`),
+//! about 2.4 KB of JSON each, spread over namespaces.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::BenchError;
+
+/// Namespace of the ConfigMaps whose bodies the round-trip benchmark fetches.
+pub const ECHO_NAMESPACE: &str = "bench";
+
+/// The body sizes of the round-trip benchmark: name suffix and bytes of `data.body`.
+pub const ECHO_SIZES: [(&str, usize); 3] = [
+    ("1KiB", 1 << 10),
+    ("100KiB", 100 << 10),
+    ("10MiB", 10 << 20),
+];
+
+/// The API path of the ConfigMap holding the `size` body.
+pub fn echo_path(size: &str) -> String {
+    format!("/api/v1/namespaces/{ECHO_NAMESPACE}/configmaps/body-{size}")
+}
+
+fn write(path: &Path, data: &[u8]) -> Result<(), BenchError> {
+    let io = |source| BenchError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    std::fs::write(path, data).map_err(io)
+}
+
+/// A pod shaped like the ones the Insights Operator writes; two containers, one restarted.
+pub fn pod(namespace: &str, i: usize, nodes: usize) -> Value {
+    let name = format!("app-{i:05}-7d9f8b6c5-x{:04}", i % 9973);
+    json!({
+        "metadata": {
+            "name": name, "generateName": format!("app-{i:05}-7d9f8b6c5-"), "namespace": namespace,
+            "uid": format!("6f1c2a3e-0000-4000-8000-{i:012}"), "resourceVersion": format!("{}", 100_000 + i),
+            "creationTimestamp": "2024-05-01T10:00:00Z",
+            "labels": {"app": format!("app-{}", i % 50), "pod-template-hash": "7d9f8b6c5", "tier": if i.is_multiple_of(3) { "frontend" } else { "backend" }},
+            "annotations": {"openshift.io/scc": "restricted-v2", "k8s.v1.cni.cncf.io/network-status": "[{\"name\":\"ovn-kubernetes\",\"interface\":\"eth0\",\"ips\":[\"10.128.2.15\"],\"default\":true}]"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("app-{i:05}-7d9f8b6c5"), "uid": "1b2c3d4e-0000-4000-8000-000000000001", "controller": true, "blockOwnerDeletion": true}]
+        },
+        "spec": {
+            "nodeName": format!("worker-{:04}.example.internal", i % nodes.max(1)),
+            "serviceAccountName": "default", "restartPolicy": "Always", "schedulerName": "default-scheduler",
+            "containers": [
+                {"name": "app", "image": "quay.io/example/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                 "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+                 "env": [{"name": "MODE", "value": "production"}, {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+                 "volumeMounts": [{"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}]},
+                {"name": "proxy", "image": "quay.io/example/proxy:1.2.3", "args": ["--upstream=http://localhost:8080"]}
+            ],
+            "volumes": [{"name": "kube-api-access", "projected": {"sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}]
+        },
+        "status": {
+            "phase": if i.is_multiple_of(97) { "Pending" } else { "Running" }, "podIP": "10.128.2.15", "hostIP": "10.0.1.20", "startTime": "2024-05-01T10:00:01Z", "qosClass": "Burstable",
+            "conditions": [
+                {"type": "Initialized", "status": "True", "lastTransitionTime": "2024-05-01T10:00:01Z"},
+                {"type": "Ready", "status": "True", "lastTransitionTime": "2024-05-01T10:00:09Z"},
+                {"type": "ContainersReady", "status": "True", "lastTransitionTime": "2024-05-01T10:00:09Z"},
+                {"type": "PodScheduled", "status": "True", "lastTransitionTime": "2024-05-01T10:00:00Z"}
+            ],
+            "containerStatuses": [
+                {"name": "app", "ready": true, "restartCount": 0, "image": "quay.io/example/app:latest", "imageID": "quay.io/example/app@sha256:0123", "containerID": "cri-o://abc", "started": true, "state": {"running": {"startedAt": "2024-05-01T10:00:05Z"}}},
+                {"name": "proxy", "ready": true, "restartCount": i % 4, "image": "quay.io/example/proxy:1.2.3", "imageID": "quay.io/example/proxy@sha256:4567", "containerID": "cri-o://def", "started": true, "state": {"running": {"startedAt": "2024-05-01T10:00:06Z"}}}
+            ]
+        }
+    })
+}
+
+/// Writes `pods` pods over `namespaces` namespaces (`tenant-NNN`) into `root` in the Insights
+/// layout.
+pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<(), BenchError> {
+    let nodes = (pods / 10).max(1);
+    for i in 0..pods {
+        let namespace = format!("tenant-{:03}", i % namespaces.max(1));
+        let pod = pod(&namespace, i, nodes);
+        let name = pod["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let path = root
+            .join("config/pod")
+            .join(&namespace)
+            .join(format!("{name}.json"));
+        write(&path, &serde_json::to_vec(&pod)?)?;
+    }
+    Ok(())
+}
+
+/// Writes the ConfigMaps of [`ECHO_SIZES`] into `root` as one `kubectl get -o json` list.
+pub fn write_echo_bodies(root: &Path) -> Result<(), BenchError> {
+    let items: Vec<Value> = ECHO_SIZES
+        .iter()
+        .map(|(size, bytes)| {
+            json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": format!("body-{size}"), "namespace": ECHO_NAMESPACE},
+                // Varied printable text, so nothing on the way can shortcut a run of one byte.
+                "data": {"body": (0..*bytes).map(|i| char::from(b'a' + (i % 26) as u8)).collect::<String>()}
+            })
+        })
+        .collect();
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+    write(
+        &root.join("bench-configmaps.json"),
+        &serde_json::to_vec(&list)?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_pods_load_as_pods() {
+        let dir = tempfile::tempdir().unwrap();
+        write_pods(dir.path(), 30, 3).unwrap();
+        write_echo_bodies(dir.path()).unwrap();
+        let snapshot = wagather_snapshot::Snapshot::load(dir.path()).unwrap();
+        assert_eq!(snapshot.object_count(), 30 + ECHO_SIZES.len());
+        let file = dir
+            .path()
+            .join("config/pod/tenant-001/app-00001-7d9f8b6c5-x0001.json");
+        let pod: k8s_openapi::api::core::v1::Pod =
+            serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        assert_eq!(pod.metadata.namespace.as_deref(), Some("tenant-001"));
+    }
+}

@@ -1,0 +1,718 @@
+//! `cargo xtask bench [--quick]`: every benchmark of the workspace, and BENCHMARKS.md.
+//!
+//! Full mode runs each bench target of the workspace on its own (`cargo bench -p <crate> --bench
+//! <name>`), so that each figure is reported with the command that produced it, then rewrites
+//! `BENCHMARKS.md` from what they measured:
+//! - criterion benchmarks: `<target>/criterion/**/new/{benchmark,estimates}.json` written
+//!   during this run (median and median absolute deviation);
+//! - the `wagather-bench` suite: `<target>/wagather-bench/suite.json`;
+//! - other bench binaries (the snapshot server's): their output, verbatim.
+//!
+//! The crates' own benchmark notes (`*/BENCHMARKS*.md`: context, and figures measured outside
+//! cargo bench such as build times) are appended to BENCHMARKS.md as they are.
+//!
+//! `WAGATHER_BENCH_ONLY=<package>[,<package>...]` limits a full run to those packages' bench
+//! targets (for working on one benchmark; the file then lacks the others' figures).
+//!
+//! Quick mode (CI) only checks that every benchmark still runs: `cargo test --benches` builds
+//! them in the dev profile and runs each once (criterion's test mode; the suite's quick mode),
+//! and leaves BENCHMARKS.md alone.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// Budgets of criterion figures, by benchmark id: (at most, in nanoseconds; why this budget).
+const CRITERION_BUDGETS: &[(&str, f64)] = &[("load/cached", 5e6), ("instantiate/host", 50e3)];
+
+/// What criterion benchmarks measure, by id prefix (the first match wins).
+const CRITERION_WHAT: &[(&str, &str)] = &[
+    (
+        "load/compile_cold",
+        "compiling the cluster-operators component with Cranelift, no cache",
+    ),
+    (
+        "load/cached",
+        "`Runtime::load` from the compiled-artifact cache: read, sha256, manifest, deserialize, InstancePre",
+    ),
+    (
+        "instantiate/host",
+        "`Runtime::instantiate`: store, WASI context, limiter, policy and instantiation through the host's InstancePre (on-demand allocator, copy-on-write images)",
+    ),
+    (
+        "instantiate/ondemand_cow",
+        "instantiation alone (imports stubbed), on-demand allocator, copy-on-write memory images (wasmtime's default)",
+    ),
+    (
+        "instantiate/ondemand_nocow",
+        "instantiation alone, on-demand allocator, memory images copied",
+    ),
+    (
+        "instantiate/pooling_cow",
+        "instantiation alone, pooling allocator, copy-on-write memory images",
+    ),
+    (
+        "instantiate/pooling_nocow",
+        "instantiation alone, pooling allocator, memory images copied",
+    ),
+    (
+        "roundtrip/wasm/",
+        "one `kube.http-request` guest -> host -> snapshot server -> guest (run time with n requests minus the run with none, per request)",
+    ),
+    (
+        "roundtrip/native/",
+        "the same GET made natively with the same `kube::Client`, body read whole",
+    ),
+    (
+        "allowed_",
+        "`GatherPolicy::check` of one guest request (see host-runtime/BENCHMARKS-sandbox.md)",
+    ),
+    (
+        "denied_",
+        "`GatherPolicy::check` of one guest request (see host-runtime/BENCHMARKS-sandbox.md)",
+    ),
+    (
+        "compile_cold",
+        "host bench: compiling cluster-operators, no cache",
+    ),
+    ("load_cached", "host bench: `Runtime::load` from the cache"),
+    ("instantiate", "host bench: `Runtime::instantiate`"),
+    (
+        "gather_cluster_operators",
+        "host bench: one `gather_to_archive` of cluster-operators against the bundled snapshot, archive written",
+    ),
+];
+
+/// Why a figure misses its budget and what would close it, by figure id. Shown next to the
+/// figure only when it misses.
+const MISSES: &[(&str, &str)] = &[
+    (
+        "size/cluster-operators",
+        "k8s-openapi's `ObjectMeta` holds `creationTimestamp`, `deletionTimestamp` and the \
+         managedFields times as jiff `Timestamp`s, so decoding and re-encoding a ClusterOperator \
+         links jiff's RFC 3339 parser and printer (with its time-zone and span machinery), on top \
+         of serde_json and the derive code for every ObjectMeta field. What would close it: \
+         metadata types in the SDK that keep timestamps as strings (the records are re-encoded \
+         unchanged anyway), or a wasm-opt pass over the core module (see `size/*/core-module` \
+         figures for what binaryen saves).",
+    ),
+    (
+        "load/cached",
+        "Deserializing the cached artifact maps the file and checks it; the rest of \
+         `Runtime::load` is reading the component, sha256 and the manifest scan.",
+    ),
+    (
+        "instantiate/host",
+        "`Runtime::instantiate` builds a WASI context, a store, the limiter and the policy for \
+         each run on top of the instantiation itself; the `instantiate/pooling_*` and \
+         `instantiate/ondemand_*` figures show the instantiation alone per allocator.",
+    ),
+    (
+        "gather/cluster-operators/ratio",
+        "A small absolute gap (about 0.9 ms per run): instantiation is about 30 µs and a request \
+         round trip costs little more than natively (`roundtrip/ratio/*`), so the rest is the guest's own work, decoding 31 \
+         ClusterOperators (typed metadata plus JSON values) and re-encoding them as records, in \
+         code built with the release profile's opt-level \"s\". The opt-level 3 experiment on \
+         pod-inventory (`gather/pod-inventory-opt-level-3/*`) shows that profile is worth about \
+         a quarter of the guest's time. What would close it: guests built with opt-level 3 \
+         (a few % larger), and records written from the response bytes without a decode and \
+         re-encode where the gatherer does not transform them.",
+    ),
+    (
+        "gather/pod-inventory/ratio",
+        "Decoding 10,000 typed Pods is about half of the guest's run (`decode/typed/wasm` against \
+         `gather/pod-inventory/wasm`); requests are under a tenth (`decode/request/wasm`). The \
+         guests are built with opt-level \"s\", which costs serde_json most: the same guest with \
+         opt-level 3 brings the ratio to `gather/pod-inventory-opt-level-3/ratio` and decoding \
+         to `decode/typed/wasm-opt-level-3`. What would close the rest: decoding only the fields \
+         the gatherer reads (`decode/slim/*`: several times less work than typed Pods on both \
+         sides), which generated clients could offer as a projection type.",
+    ),
+    (
+        "gather/pod-inventory-opt-level-3/ratio",
+        "The opt-level 3 experiment: closer, not there. Decoding is no longer the gap (see \
+         `decode/typed/*-opt-level-3`); what remains is copying 24 MB of response bodies into \
+         guest memory, summarizing and encoding records in wasm, and the host checking them. \
+         Decoding only the fields read (`decode/slim/*`) is the next lever.",
+    ),
+];
+
+/// One figure for the table.
+struct Row {
+    id: String,
+    what: String,
+    median: String,
+    spread: String,
+    budget: String,
+    verdict: &'static str,
+    command: String,
+}
+
+/// Runs the benchmarks; see the module documentation.
+pub fn run(quick: bool) -> Result<()> {
+    let root = workspace_root()?;
+    if quick {
+        // Without `--bench`, criterion runs every benchmark once as a test and the suite runs in
+        // its quick mode, in the dev profile the tests already built.
+        return cmd(cargo()
+            .args(["test", "--workspace", "--benches"])
+            .current_dir(&root));
+    }
+    let target = target_dir(&root)?;
+    let mut rows = Vec::new();
+    let mut verbatim = Vec::new();
+    let only: Option<Vec<String>> = std::env::var("WAGATHER_BENCH_ONLY")
+        .ok()
+        .map(|list| list.split(',').map(|p| p.trim().to_owned()).collect());
+    for (package, bench) in bench_targets(&root)? {
+        if only.as_ref().is_some_and(|only| !only.contains(&package)) {
+            continue;
+        }
+        let command = format!("cargo bench -p {package} --bench {bench}");
+        let started = SystemTime::now();
+        let output = run_streaming(
+            cargo()
+                .args(["bench", "-p", &package, "--bench", &bench])
+                .current_dir(&root),
+        )?;
+        let criterion = criterion_rows(&target.join("criterion"), started, &command)?;
+        if !criterion.is_empty() {
+            rows.extend(criterion);
+        } else if package == "wagather-bench" && bench == "suite" {
+            rows.extend(suite_rows(
+                &target.join("wagather-bench/suite.json"),
+                &command,
+            )?);
+        } else {
+            verbatim.push((command, output));
+        }
+    }
+    add_roundtrip_ratios(&mut rows);
+    let notes = suite_notes(&target.join("wagather-bench/suite.json"));
+    let mut markdown = render(&machine_facts(&root), &rows, &notes, &verbatim);
+    markdown.push_str(&crate_notes(&root)?);
+    let path = root.join("BENCHMARKS.md");
+    std::fs::write(&path, markdown).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// The workspace root: the current directory, where `cargo xtask` runs its commands.
+fn workspace_root() -> Result<PathBuf> {
+    let dir = std::env::current_dir().context("reading the current directory")?;
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+    if !manifest.contains("[workspace]") {
+        bail!(
+            "{} is not the workspace root (run through `cargo xtask bench`)",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn shown(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cmd(command: &mut Command) -> Result<()> {
+    let text = shown(command);
+    eprintln!("$ {text}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not start `{text}`"))?;
+    if !status.success() {
+        bail!("`{text}` failed with {status}");
+    }
+    Ok(())
+}
+
+/// Runs `command`, passing its stdout through while keeping a copy.
+fn run_streaming(command: &mut Command) -> Result<String> {
+    let text = shown(command);
+    eprintln!("$ {text}");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start `{text}`"))?;
+    let mut kept = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.with_context(|| format!("reading the output of `{text}`"))?;
+            println!("{line}");
+            kept.push_str(&line);
+            kept.push('\n');
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{text}` failed with {status}");
+    }
+    Ok(kept)
+}
+
+fn cargo_metadata(root: &Path) -> Result<Value> {
+    let output = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .context("running cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("parsing cargo metadata")
+}
+
+fn target_dir(root: &Path) -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Ok(root.join(dir));
+    }
+    cargo_metadata(root)?["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata has no target_directory")
+}
+
+/// Every `[[bench]]` target of the workspace as (package, bench), sorted.
+fn bench_targets(root: &Path) -> Result<Vec<(String, String)>> {
+    let metadata = cargo_metadata(root)?;
+    let mut targets = Vec::new();
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let name = package["name"].as_str().unwrap_or_default();
+        for target in package["targets"].as_array().into_iter().flatten() {
+            let is_bench = target["kind"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k == "bench");
+            if is_bench && let Some(bench) = target["name"].as_str() {
+                targets.push((name.to_owned(), bench.to_owned()));
+            }
+        }
+    }
+    targets.sort();
+    Ok(targets)
+}
+
+/// Criterion results written since `since` under `dir`.
+fn criterion_rows(dir: &Path, since: SystemTime, command: &str) -> Result<Vec<Row>> {
+    let mut found = Vec::new();
+    collect_new_dirs(dir, &mut found);
+    let mut rows = Vec::new();
+    for new in found {
+        let estimates = new.join("estimates.json");
+        let fresh = std::fs::metadata(&estimates)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified >= since);
+        if !fresh {
+            continue;
+        }
+        let read = |name: &str| -> Result<Value> {
+            let path = new.join(name);
+            let text =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))
+        };
+        let benchmark = read("benchmark.json")?;
+        let estimates = read("estimates.json")?;
+        let id = benchmark["full_id"]
+            .as_str()
+            .context("criterion benchmark.json without full_id")?
+            .to_owned();
+        let median = estimates["median"]["point_estimate"]
+            .as_f64()
+            .context("criterion estimates without a median")?;
+        let mad = estimates["median_abs_dev"]["point_estimate"]
+            .as_f64()
+            .unwrap_or(0.0);
+        let budget = CRITERION_BUDGETS
+            .iter()
+            .find(|(bid, _)| *bid == id)
+            .map(|(_, b)| *b);
+        let what = CRITERION_WHAT
+            .iter()
+            .find(|(prefix, _)| id.starts_with(prefix))
+            .map_or_else(String::new, |(_, what)| (*what).to_owned());
+        rows.push(Row {
+            what,
+            median: nanos(median),
+            spread: format!("± {} (MAD)", nanos(mad)),
+            budget: budget.map_or_else(String::new, |b| format!("≤ {}", nanos(b))),
+            verdict: verdict(budget.map(|b| median <= b)),
+            command: command.to_owned(),
+            id,
+        });
+    }
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rows)
+}
+
+fn collect_new_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "new") {
+            out.push(path);
+        } else if path.file_name().is_none_or(|n| n != "report") {
+            collect_new_dirs(&path, out);
+        }
+    }
+}
+
+fn verdict(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "met",
+        Some(false) => "**missed**",
+        None => "",
+    }
+}
+
+fn nanos(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn number(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn suite_rows(path: &Path, command: &str) -> Result<Vec<Row>> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let results: Value =
+        serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let mut rows = Vec::new();
+    for figure in results["figures"].as_array().into_iter().flatten() {
+        let unit = figure["unit"].as_str().unwrap_or_default();
+        let value = &figure["value"];
+        let median = value["median"].as_f64().unwrap_or(f64::NAN);
+        let (min, max) = (
+            value["min"].as_f64().unwrap_or(f64::NAN),
+            value["max"].as_f64().unwrap_or(f64::NAN),
+        );
+        let samples = value["samples"].as_u64().unwrap_or(0);
+        let budget = figure["budget"]["at_most"].as_f64();
+        let mut what = figure["what"].as_str().unwrap_or_default().to_owned();
+        if let Some(note) = figure["note"].as_str() {
+            let _ = write!(what, " ({note})");
+        }
+        rows.push(Row {
+            id: figure["id"].as_str().unwrap_or_default().to_owned(),
+            what,
+            median: format!("{} {unit}", number(median)),
+            spread: if samples > 1 {
+                format!("{} .. {} (n={samples})", number(min), number(max))
+            } else {
+                "single value".to_owned()
+            },
+            budget: budget.map_or_else(String::new, |b| format!("≤ {} {unit}", number(b))),
+            verdict: verdict(budget.map(|b| median <= b)),
+            command: command.to_owned(),
+        });
+    }
+    Ok(rows)
+}
+
+fn suite_notes(path: &Path) -> Vec<String> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|text| serde_json::from_slice::<Value>(&text).ok())
+        .and_then(|v| {
+            v["notes"].as_array().map(|notes| {
+                notes
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// Adds `roundtrip/ratio/<size>` rows: wasm / native median of the criterion round trips.
+fn add_roundtrip_ratios(rows: &mut Vec<Row>) {
+    let medians: BTreeMap<String, (f64, String)> = rows
+        .iter()
+        .filter_map(|r| Some((r.id.clone(), (parse_nanos(&r.median)?, r.command.clone()))))
+        .collect();
+    let mut added = Vec::new();
+    for (id, (wasm, command)) in &medians {
+        let Some(size) = id.strip_prefix("roundtrip/wasm/") else {
+            continue;
+        };
+        if let Some((native, _)) = medians.get(&format!("roundtrip/native/{size}")) {
+            added.push(Row {
+                id: format!("roundtrip/ratio/{size}"),
+                what: format!("one http-request round trip with a {size} body: wasm / native"),
+                median: format!("{:.2} x", wasm / native),
+                spread: "ratio of medians".to_owned(),
+                budget: String::new(),
+                verdict: "",
+                command: command.clone(),
+            });
+        }
+    }
+    rows.extend(added);
+}
+
+fn parse_nanos(text: &str) -> Option<f64> {
+    let (value, unit) = text.split_once(' ')?;
+    let value: f64 = value.parse().ok()?;
+    let scale = match unit {
+        "s" => 1e9,
+        "ms" => 1e6,
+        "µs" => 1e3,
+        "ns" => 1.0,
+        _ => return None,
+    };
+    Some(value * scale)
+}
+
+fn first_line_of(path: &str, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn machine_facts(root: &Path) -> Vec<(&'static str, String)> {
+    let cores = std::thread::available_parallelism()
+        .map_or_else(|_| "unknown".to_owned(), |n| n.to_string());
+    let memory = first_line_of("/proc/meminfo", "MemTotal")
+        .and_then(|kb| kb.trim_end_matches(" kB").trim().parse::<f64>().ok())
+        .map_or_else(
+            || "unknown".to_owned(),
+            |kb| format!("{:.1} GiB", kb / (1024.0 * 1024.0)),
+        );
+    let cpu = first_line_of("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".to_owned());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    let rustc = Command::new("rustc")
+        .arg("-V")
+        .current_dir(root)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    vec![
+        (
+            "date (UTC)",
+            command_output("date", &["-u", "+%Y-%m-%d %H:%M"]),
+        ),
+        ("CPU", cpu),
+        ("cores (nproc)", cores),
+        ("memory", memory),
+        ("load average at the end (1, 5, 15 min)", load),
+        ("rustc", rustc),
+        ("OS", command_output("uname", &["-sr"])),
+    ]
+}
+
+fn render(
+    facts: &[(&str, String)],
+    rows: &[Row],
+    notes: &[String],
+    verbatim: &[(String, String)],
+) -> String {
+    let mut md = String::new();
+    md.push_str(
+        "# wagather benchmarks\n\n\
+         Written by `cargo xtask bench`, which runs every benchmark of the workspace (each bench \
+         target on its own, in the `bench` profile: opt-level 3, thin LTO; guests in the release \
+         profile they ship with) and rewrites this file. `cargo xtask bench --quick` only checks \
+         that they all still run. Do not edit by hand: change the benchmarks or \
+         `xtask/src/bench.rs`.\n\n\
+         Each figure has its median and spread (criterion: median absolute deviation; the suite: \
+         smallest .. largest of its rounds), the command that produced it and, where the project \
+         has one, its budget. Crate notes with more context: `snapshot-server/BENCHMARKS.md`, \
+         `host-runtime/BENCHMARKS-sandbox.md`.\n\n## Machine\n\n| | |\n| --- | --- |\n",
+    );
+    for (key, value) in facts {
+        let _ = writeln!(md, "| {key} | {value} |");
+    }
+    md.push_str(
+        "\nThe machine is shared with other builds; absolute times vary with its load, ratios \
+         measured in the same run (interleaved rounds) much less.\n\n## Figures\n\n\
+         | figure | what | median | spread | budget | verdict | command |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {} | {} | `{}` |",
+            row.id, row.what, row.median, row.spread, row.budget, row.verdict, row.command
+        );
+    }
+    let missed: Vec<&Row> = rows.iter().filter(|r| r.verdict == "**missed**").collect();
+    if !missed.is_empty() {
+        md.push_str("\n## Missed budgets: why, and what would close them\n\n");
+        for row in missed {
+            let why = MISSES
+                .iter()
+                .find(|(id, _)| *id == row.id)
+                .map_or("Not analysed yet.", |(_, why)| why);
+            let _ = writeln!(
+                md,
+                "- `{}` ({} against {}): {why}",
+                row.id, row.median, row.budget
+            );
+        }
+    }
+    if !notes.is_empty() {
+        md.push_str("\n## Notes from the suite\n\n");
+        for note in notes {
+            let _ = writeln!(md, "- {note}");
+        }
+    }
+    for (command, output) in verbatim {
+        let _ = write!(
+            md,
+            "\n## `{command}`\n\nIts output, verbatim:\n\n```text\n{}```\n",
+            output
+        );
+    }
+    md
+}
+
+/// The crates' `BENCHMARKS*.md` files, headings moved two levels down, under one heading.
+fn crate_notes(root: &Path) -> Result<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root).with_context(|| format!("listing {}", root.display()))? {
+        let dir = entry?.path();
+        if !dir.join("Cargo.toml").is_file() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir)?.flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if name.starts_with("BENCHMARKS") && name.ends_with(".md") {
+                files.push(file.path());
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Ok(String::new());
+    }
+    let mut md = String::from(
+        "\n## The crates' own benchmark notes\n\nAppended as they are, for their context and for \
+         figures measured outside `cargo bench` (build times, load under other builds). Where they \
+         overlap with the table above, the table is the newer run.\n",
+    );
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let relative = file.strip_prefix(root).unwrap_or(&file);
+        let _ = write!(md, "\n---\n\nFrom `{}`:\n\n", relative.display());
+        let mut in_code = false;
+        for line in text.lines() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            if !in_code && line.starts_with('#') {
+                let _ = writeln!(md, "##{line}");
+            } else {
+                let _ = writeln!(md, "{line}");
+            }
+        }
+    }
+    Ok(md)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nanos_pick_a_readable_unit_and_parse_back() {
+        assert_eq!(nanos(1_234.0), "1.2 µs");
+        assert_eq!(nanos(4_560_000.0), "4.56 ms");
+        assert_eq!(parse_nanos("4.56 ms"), Some(4_560_000.0));
+        assert_eq!(parse_nanos("3 x"), None);
+    }
+
+    #[test]
+    fn round_trip_ratios_pair_wasm_with_native() {
+        let row = |id: &str, median: &str| Row {
+            id: id.into(),
+            what: String::new(),
+            median: median.into(),
+            spread: String::new(),
+            budget: String::new(),
+            verdict: "",
+            command: "c".into(),
+        };
+        let mut rows = vec![
+            row("roundtrip/native/1KiB", "100.0 µs"),
+            row("roundtrip/wasm/1KiB", "150.0 µs"),
+            row("roundtrip/wasm/10MiB", "9.00 ms"),
+        ];
+        add_roundtrip_ratios(&mut rows);
+        let ratios: Vec<(&str, &str)> = rows[3..]
+            .iter()
+            .map(|r| (r.id.as_str(), r.median.as_str()))
+            .collect();
+        // 10MiB has no native figure, so no ratio.
+        assert_eq!(ratios, [("roundtrip/ratio/1KiB", "1.50 x")]);
+    }
+
+    #[test]
+    fn a_missed_budget_gets_its_reason() {
+        let rows = vec![Row {
+            id: "size/cluster-operators".into(),
+            what: "size".into(),
+            median: "457 KB".into(),
+            spread: "single value".into(),
+            budget: "≤ 150 KB".into(),
+            verdict: verdict(Some(false)),
+            command: "cargo bench -p wagather-bench --bench suite".into(),
+        }];
+        let md = render(&[("cores (nproc)", "2".into())], &rows, &[], &[]);
+        assert!(md.contains("| cores (nproc) | 2 |"), "{md}");
+        assert!(md.contains("## Missed budgets"), "{md}");
+        assert!(md.contains("jiff"), "{md}");
+    }
+}
