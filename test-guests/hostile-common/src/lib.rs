@@ -52,10 +52,22 @@ mod guest;
 #[cfg(target_arch = "wasm32")]
 pub use guest::*;
 
-/// Defines the component's `gather` export running `mode`.
+/// Defines a hostile component: its `gather` export running `mode`, and `manifest` (JSON bytes)
+/// as the `wagather-manifest` custom section the host reads before instantiating. The manifest is
+/// written by hand rather than by `#[gatherer]`: these guests do not use the SDK.
 #[macro_export]
 macro_rules! gatherer {
-    ($mode:expr) => {
+    (mode: $mode:expr, manifest: $manifest:expr $(,)?) => {
+        const MANIFEST_JSON: &[u8] = $manifest;
+
+        #[allow(
+            unsafe_code,
+            reason = "a custom section is a `link_section` static, which Rust marks unsafe"
+        )]
+        #[unsafe(link_section = "wagather-manifest")]
+        #[used]
+        static MANIFEST: [u8; MANIFEST_JSON.len()] = $crate::manifest_bytes(MANIFEST_JSON);
+
         #[allow(
             unsafe_code,
             reason = "the component export is wit-bindgen glue that uses the canonical ABI"
