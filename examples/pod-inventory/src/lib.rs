@@ -9,10 +9,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use wagather_sdk::k8s_openapi::api::core::v1::Pod;
+use wagather_sdk::apis::core_v1::{self, Pod};
 use wagather_sdk::prelude::*;
-
-pub mod core_v1;
 
 /// The archive path of the record for `namespace` (without `.json`).
 pub fn record_name(namespace: &str) -> String {
@@ -129,7 +127,7 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     let pods = core_v1::pods()
         .all_namespaces()
         .list_all(&ListParams::default())?;
-    for (namespace, inventory) in summarize(pods.into_iter().map(|pod| pod.0)) {
+    for (namespace, inventory) in summarize(pods) {
         ctx.record_json(record_name(&namespace), &inventory)?;
     }
     Ok(())
