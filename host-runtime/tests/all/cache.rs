@@ -14,7 +14,7 @@ fn cached_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn compiled_component_is_cached_and_reused() {
-    let component = guest("test-guest-spin");
+    let component = guest("test-guest-hostile-spin");
     let cache = tempfile::tempdir().expect("tempdir");
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(cache.path().to_owned()),

@@ -6,13 +6,22 @@ use std::sync::OnceLock;
 
 use wagather_host::{Runtime, RuntimeOptions};
 
-/// Guests written against the SDK.
-const SDK_GUESTS: &[&str] = &["cluster-operators", "test-guest-undeclared-read"];
-/// Guests written with plain wit-bindgen.
-const RAW_GUESTS: &[&str] = &[
-    "test-guest-spin",
-    "test-guest-memory-bomb",
+/// Every guest the tests run: the SDK's (the example and undeclared-read) and the ones written
+/// with plain wit-bindgen (post and the hostile corpus, see `hostile.rs`).
+const GUESTS: &[&str] = &[
+    "cluster-operators",
+    "test-guest-undeclared-read",
     "test-guest-post",
+    "test-guest-hostile-spin",
+    "test-guest-hostile-host-loop",
+    "test-guest-hostile-memory",
+    "test-guest-hostile-stack",
+    "test-guest-hostile-panic",
+    "test-guest-hostile-unreachable",
+    "test-guest-hostile-requests",
+    "test-guest-hostile-response",
+    "test-guest-hostile-records",
+    "test-guest-hostile-stdout",
 ];
 
 pub fn workspace_dir() -> PathBuf {
@@ -66,18 +75,12 @@ fn build(crates: &[&str]) -> Result<(), String> {
     }
 }
 
-/// Path of a guest component, building its group of guests first (once).
+/// Path of a guest component, building every test guest first (once per test process: one
+/// cargo invocation, a no-op when they are fresh).
 pub fn guest(crate_name: &str) -> PathBuf {
-    static SDK: OnceLock<Result<(), String>> = OnceLock::new();
-    static RAW: OnceLock<Result<(), String>> = OnceLock::new();
-    let built = if SDK_GUESTS.contains(&crate_name) {
-        SDK.get_or_init(|| build(SDK_GUESTS))
-    } else if RAW_GUESTS.contains(&crate_name) {
-        RAW.get_or_init(|| build(RAW_GUESTS))
-    } else {
-        panic!("unknown guest {crate_name}")
-    };
-    if let Err(e) = built {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    assert!(GUESTS.contains(&crate_name), "unknown guest {crate_name}");
+    if let Err(e) = BUILT.get_or_init(|| build(GUESTS)) {
         panic!("{e}");
     }
     let path = target_dir()

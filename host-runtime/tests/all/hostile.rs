@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ use wagather_host::{
 };
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
-use crate::guests::{target_dir, workspace_dir};
+use crate::guests::{guest, workspace_dir};
 
 /// The hostile crates, by manifest name (`test-guest-<name>` is the crate).
 const HOSTILE: &[&str] = &[
@@ -58,37 +57,16 @@ const MEMORY: usize = 128 << 20;
 /// a debug-built host to take the list in.
 const TINY_RECORDS: usize = 20_000;
 
-/// Builds the honest and hostile guests with cargo, as components, once per
-/// test process, and returns their paths (honest first).
+/// The honest and hostile guests' components (honest first), built once per test process.
 fn guests() -> &'static [PathBuf] {
     static GUESTS: OnceLock<Vec<PathBuf>> = OnceLock::new();
     GUESTS.get_or_init(|| {
-        let mut crates = vec!["cluster-operators".to_owned()];
-        crates.extend(HOSTILE.iter().map(|name| format!("test-guest-{name}")));
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--release", "--target", "wasm32-wasip2"])
-            .arg("--manifest-path")
-            .arg(workspace_dir().join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", target_dir());
-        for name in &crates {
-            cmd.args(["-p", name]);
-        }
-        let output = cmd.output().expect("cargo runs");
-        assert!(
-            output.status.success(),
-            "building the guests failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        crates
-            .iter()
-            .map(|name| {
-                let path = target_dir()
-                    .join("wasm32-wasip2/release")
-                    .join(format!("{}.wasm", name.replace('-', "_")));
-                assert!(path.is_file(), "{} was not built", path.display());
-                path
-            })
+        std::iter::once(guest("cluster-operators"))
+            .chain(
+                HOSTILE
+                    .iter()
+                    .map(|name| guest(&format!("test-guest-{name}"))),
+            )
             .collect()
     })
 }

@@ -12,8 +12,8 @@ use crate::guests::{errors_text, gathers_json, guest, read_archive, runtime, sta
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spin_and_memory_bomb_are_stopped() {
     let gatherers = vec![
-        guest("test-guest-spin"),
-        guest("test-guest-memory-bomb"),
+        guest("test-guest-hostile-spin"),
+        guest("test-guest-hostile-memory"),
         guest("cluster-operators"),
     ];
     let server = start_sample_server().await;
@@ -38,12 +38,15 @@ async fn spin_and_memory_bomb_are_stopped() {
 
     // Reports come back in the order the gatherers were given.
     let names: Vec<&str> = summary.reports.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["spin", "memory-bomb", "cluster-operators"]);
+    assert_eq!(
+        names,
+        ["hostile-spin", "hostile-memory", "cluster-operators"]
+    );
 
     let entries = read_archive(&summary.archive);
     let gathers = gathers_json(&entries);
 
-    let spin = status(&gathers, "spin");
+    let spin = status(&gathers, "hostile-spin");
     let spin_errors = errors_text(spin);
     assert!(spin_errors.contains("deadline of 1s exceeded"), "{spin:#}");
     assert_eq!(spin["records_count"], 0);
@@ -54,7 +57,7 @@ async fn spin_and_memory_bomb_are_stopped() {
         summary.reports[0].duration
     );
 
-    let bomb = status(&gathers, "memory-bomb");
+    let bomb = status(&gathers, "hostile-memory");
     let bomb_errors = errors_text(bomb);
     assert!(bomb_errors.contains("memory"), "{bomb:#}");
     assert!(
@@ -72,7 +75,7 @@ async fn spin_and_memory_bomb_are_stopped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn archive_is_written_when_every_gatherer_fails() {
     let gatherers = vec![
-        guest("test-guest-spin"),
+        guest("test-guest-hostile-spin"),
         "/nonexistent/gatherer.wasm".into(),
     ];
     // Nothing listens here: no request is made anyway.
@@ -101,7 +104,7 @@ async fn archive_is_written_when_every_gatherer_fails() {
         entries.iter().map(|e| &e.0).collect::<Vec<_>>()
     );
     let gathers = gathers_json(&entries);
-    assert!(errors_text(status(&gathers, "spin")).contains("deadline of 300ms exceeded"));
+    assert!(errors_text(status(&gathers, "hostile-spin")).contains("deadline of 300ms exceeded"));
     let missing = errors_text(status(&gathers, "gatherer"));
     assert!(missing.contains("/nonexistent/gatherer.wasm"), "{missing}");
 }
@@ -115,7 +118,10 @@ async fn archive_is_written_when_every_gatherer_fails() {
 async fn spinners_outnumbering_the_workers_do_not_stall_the_others() {
     const SPINNERS: usize = 4;
     let mut gatherers = vec![guest("cluster-operators")];
-    gatherers.extend(std::iter::repeat_n(guest("test-guest-spin"), SPINNERS));
+    gatherers.extend(std::iter::repeat_n(
+        guest("test-guest-hostile-spin"),
+        SPINNERS,
+    ));
     let server = start_sample_server().await;
     let api = ApiEndpoint::Server(server.url())
         .client()
@@ -146,7 +152,7 @@ async fn spinners_outnumbering_the_workers_do_not_stall_the_others() {
 
     assert_eq!(summary.reports.len(), SPINNERS + 1);
     for spinner in &summary.reports[1..] {
-        assert_eq!(spinner.name, "spin");
+        assert_eq!(spinner.name, "hostile-spin");
         assert_eq!(spinner.errors, ["deadline of 2s exceeded"], "{spinner:#?}");
         assert_eq!(spinner.panic, None, "{spinner:#?}");
         assert_eq!(spinner.records_count, 0);
