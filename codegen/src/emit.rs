@@ -2,8 +2,10 @@
 //!
 //! Kubernetes kinds reuse k8s-openapi's types, so their modules only hold
 //! `impl Resource` and accessors. Other kinds get structs generated from their
-//! schema. Every module is self-contained (it names other crates by absolute
-//! paths and never `use`s them), so each can sit behind its own Cargo feature.
+//! schema, with the SDK's lean `meta::ObjectMeta` (timestamps kept as text)
+//! wherever the schema has Kubernetes' `ObjectMeta`. Every module is
+//! self-contained (it names other crates by absolute paths and never `use`s
+//! them), so each can sit behind its own Cargo feature.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -140,9 +142,9 @@ fn k8s_openapi_path(name: &str) -> TokenStream {
     quote!(::k8s_openapi #(:: #segments)*)
 }
 
-fn object_meta() -> TokenStream {
-    quote!(::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta)
-}
+/// Kubernetes' object metadata definition: generated structs use the SDK's lean
+/// `meta::ObjectMeta` for it (timestamps kept as text), not k8s-openapi's.
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /// Doc attributes for a description.
 ///
@@ -216,6 +218,12 @@ impl<'a> ModuleGen<'a> {
         }
     }
 
+    /// The SDK's lean `ObjectMeta`, as this module names it.
+    fn object_meta(&self) -> TokenStream {
+        let sdk = &self.sdk;
+        quote!(#sdk::meta::ObjectMeta)
+    }
+
     fn claim(&mut self, wanted: &str) -> String {
         let mut name = wanted.to_owned();
         let mut n = 2;
@@ -237,11 +245,15 @@ impl<'a> ModuleGen<'a> {
         let mut has_logs = false;
         for (resource, kind_type) in resources {
             let kind = names::ident(&resource.gvk.kind);
-            let (ty_path, metadata) = match kind_type {
+            let (ty_path, metadata, meta) = match kind_type {
                 KindType::External(path) => match self.mode {
                     Mode::Sdk => {
                         self.items.push(quote!(pub use #path;));
-                        (quote!(#path), quote!(&self.metadata))
+                        (
+                            quote!(#path),
+                            quote!(&self.metadata),
+                            k8s_openapi_path(OBJECT_META),
+                        )
                     }
                     Mode::Standalone => {
                         let doc = format!(" `{}` (k8s-openapi's type, wrapped).", resource.gvk);
@@ -251,12 +263,16 @@ impl<'a> ModuleGen<'a> {
                             #[serde(transparent)]
                             pub struct #kind(pub #path);
                         });
-                        (quote!(#kind), quote!(&self.0.metadata))
+                        (
+                            quote!(#kind),
+                            quote!(&self.0.metadata),
+                            k8s_openapi_path(OBJECT_META),
+                        )
                     }
                 },
                 KindType::Generated(schema) => {
                     self.kind_struct(resource, schema)?;
-                    (quote!(#kind), quote!(&self.metadata))
+                    (quote!(#kind), quote!(&self.metadata), self.object_meta())
                 }
             };
             let sdk = &self.sdk;
@@ -271,7 +287,6 @@ impl<'a> ModuleGen<'a> {
             } else {
                 quote!(#sdk::scope::Cluster)
             };
-            let meta = object_meta();
             self.items.push(quote! {
                 impl #sdk::Resource for #ty_path {
                     const GROUP: &'static str = #group;
@@ -279,7 +294,8 @@ impl<'a> ModuleGen<'a> {
                     const KIND: &'static str = #kind_str;
                     const PLURAL: &'static str = #plural;
                     type Scope = #scope;
-                    fn metadata(&self) -> &#meta {
+                    type Metadata = #meta;
+                    fn metadata(&self) -> &Self::Metadata {
                         #metadata
                     }
                 }
@@ -343,7 +359,7 @@ impl<'a> ModuleGen<'a> {
         // A kind whose schema is not an object of known fields keeps all of its content.
         let catch_all = !matches!(schema.ty, Ty::Object(_));
         self.in_progress.insert(name.clone());
-        let meta = object_meta();
+        let meta = self.object_meta();
         let default_api_version = format!("default_api_version::<{name}>");
         let default_kind = format!("default_kind::<{name}>");
         let mut fields = vec![
@@ -520,6 +536,9 @@ impl<'a> ModuleGen<'a> {
     fn ty(&mut self, schema: &Schema, hint: &str, direct: bool) -> Result<TokenStream, Error> {
         Ok(match &schema.ty {
             Ty::Ref(name) => {
+                if name == OBJECT_META {
+                    return Ok(self.object_meta());
+                }
                 if is_external(self.api, name) {
                     return Ok(k8s_openapi_path(name));
                 }

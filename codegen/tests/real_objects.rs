@@ -138,6 +138,7 @@ where
         }
         let back = serde_json::to_value(&object)
             .map_err(|e| format!("{what}: does not serialize: {e}"))?;
+        same_metadata_text_as_k8s_openapi(what, value)?;
         if back != expected {
             return Err(format!(
                 "{what}: {} does not round-trip:\n{}",
@@ -145,6 +146,28 @@ where
                 first_difference(&expected, &back, String::new())
             ));
         }
+    }
+    Ok(())
+}
+
+/// Generated kinds use the SDK's lean `ObjectMeta` (timestamps as text): for real input it
+/// must write the same bytes as k8s-openapi's `ObjectMeta` (field order, omitted fields).
+fn same_metadata_text_as_k8s_openapi(what: &str, input: &Value) -> Result<(), String> {
+    use wagather_sdk::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    let Some(metadata) = input.get("metadata") else {
+        return Ok(());
+    };
+    let text = serde_json::to_string(metadata).map_err(|e| e.to_string())?;
+    let ours: wagather_sdk::meta::ObjectMeta = serde_json::from_str(&text)
+        .map_err(|e| format!("{what}: metadata does not deserialize: {e}"))?;
+    let theirs: ObjectMeta = serde_json::from_str(&text)
+        .map_err(|e| format!("{what}: metadata is not a k8s-openapi ObjectMeta: {e}"))?;
+    let ours = serde_json::to_string(&ours).map_err(|e| e.to_string())?;
+    let theirs = serde_json::to_string(&theirs).map_err(|e| e.to_string())?;
+    if ours != theirs {
+        return Err(format!(
+            "{what}: metadata written differently from k8s-openapi:\n{ours}\n{theirs}"
+        ));
     }
     Ok(())
 }

@@ -10,12 +10,13 @@
 //! The wrong one does not compile:
 //!
 //! ```compile_fail
-//! # use wagather_sdk::{Client, Resource, scope, k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta};
+//! # use wagather_sdk::{Client, Resource, scope, meta::ObjectMeta};
 //! # #[derive(serde::Serialize, serde::Deserialize)] struct Pod { metadata: ObjectMeta }
 //! # impl Resource for Pod {
 //! #     const GROUP: &'static str = ""; const VERSION: &'static str = "v1";
 //! #     const KIND: &'static str = "Pod"; const PLURAL: &'static str = "pods";
 //! #     type Scope = scope::Namespaced;
+//! #     type Metadata = ObjectMeta;
 //! #     fn metadata(&self) -> &ObjectMeta { &self.metadata }
 //! # }
 //! // A namespaced resource has no cluster-wide `list`.
@@ -270,6 +271,7 @@ fn list_all<K: Resource>(target: Target<'_>, params: &ListParams) -> Result<Vec<
 mod tests {
     use super::*;
     use crate::request::tests::{Operator, Pod};
+    use crate::resource::ResourceExt;
     use crate::testing::FakeApi;
     use serde_json::json;
 
@@ -278,10 +280,7 @@ mod tests {
     }
 
     fn names<K: Resource>(items: &[K]) -> Vec<String> {
-        items
-            .iter()
-            .map(|i| i.metadata().name.clone().unwrap_or_default())
-            .collect()
+        items.iter().map(|i| i.name().to_owned()).collect()
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`Gather`]: the run context that collects records and non-fatal errors.
 //! - [`macro@gatherer`]: the attribute that exports a function as the component's entry point
 //!   and embeds the manifest of what it reads.
+//! - [`meta`]: the metadata of generated kinds, timestamps kept as the server's text.
 //! - [`testing`] (host target only): an in-process fake API so a gatherer is unit-testable with
 //!   plain `cargo test`.
 //!
@@ -40,6 +41,7 @@ pub mod apis;
 pub mod client;
 pub mod error;
 pub mod gather;
+pub mod meta;
 pub mod params;
 pub mod request;
 pub mod resource;
@@ -58,7 +60,7 @@ pub use client::{AllNamespaces, Client, InNamespace, List, get_raw};
 pub use error::{Error, Result, Status};
 pub use gather::{Config, Gather, Output, Record, RecordFormat};
 pub use params::{ListParams, VersionMatch};
-pub use resource::{Resource, ResourceExt, scope};
+pub use resource::{ObjectMetadata, Resource, ResourceExt, scope};
 pub use wagather_sdk_macros::gatherer;
 
 pub use k8s_openapi;
@@ -73,7 +75,7 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::gather::Gather;
     pub use crate::params::ListParams;
-    pub use crate::resource::{Resource, ResourceExt};
+    pub use crate::resource::{ObjectMetadata, Resource, ResourceExt};
     pub use wagather_sdk_macros::gatherer;
 }
 

@@ -141,8 +141,8 @@ pub fn list_path<K: Resource>(target: Target<'_>, params: &ListParams) -> Result
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::meta::ObjectMeta;
     use crate::resource::scope;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
     use serde::{Deserialize, Serialize};
 
     /// A core-group, namespaced test resource.
@@ -157,6 +157,7 @@ pub(crate) mod tests {
         const KIND: &'static str = "Pod";
         const PLURAL: &'static str = "pods";
         type Scope = scope::Namespaced;
+        type Metadata = ObjectMeta;
         fn metadata(&self) -> &ObjectMeta {
             &self.metadata
         }
@@ -174,6 +175,7 @@ pub(crate) mod tests {
         const KIND: &'static str = "ClusterOperator";
         const PLURAL: &'static str = "clusteroperators";
         type Scope = scope::Cluster;
+        type Metadata = ObjectMeta;
         fn metadata(&self) -> &ObjectMeta {
             &self.metadata
         }

@@ -3,12 +3,13 @@
 //! ```
 //! use wagather_sdk::testing::FakeApi;
 //! use wagather_sdk::{Client, ListParams};
-//! # use wagather_sdk::{Resource, scope, k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta};
+//! # use wagather_sdk::{Resource, scope, meta::ObjectMeta};
 //! # #[derive(serde::Serialize, serde::Deserialize)] struct Node { metadata: ObjectMeta }
 //! # impl Resource for Node {
 //! #     const GROUP: &'static str = ""; const VERSION: &'static str = "v1";
 //! #     const KIND: &'static str = "Node"; const PLURAL: &'static str = "nodes";
 //! #     type Scope = scope::Cluster;
+//! #     type Metadata = ObjectMeta;
 //! #     fn metadata(&self) -> &ObjectMeta { &self.metadata }
 //! # }
 //!

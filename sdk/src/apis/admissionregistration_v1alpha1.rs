@@ -21,7 +21,8 @@ for ::k8s_openapi::api::admissionregistration::v1alpha1::MutatingAdmissionPolicy
     const KIND: &'static str = "MutatingAdmissionPolicy";
     const PLURAL: &'static str = "mutatingadmissionpolicies";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -33,7 +34,8 @@ for ::k8s_openapi::api::admissionregistration::v1alpha1::MutatingAdmissionPolicy
     const KIND: &'static str = "MutatingAdmissionPolicyBinding";
     const PLURAL: &'static str = "mutatingadmissionpolicybindings";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -332,7 +332,7 @@ pub struct CompatibilityRequirement {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Compatibility Requirement.
     pub spec: CompatibilityRequirementSpec,
     /// status is the most recently observed status of the Compatibility Requirement.
@@ -351,7 +351,8 @@ impl crate::Resource for CompatibilityRequirement {
     const KIND: &'static str = "CompatibilityRequirement";
     const PLURAL: &'static str = "compatibilityrequirements";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

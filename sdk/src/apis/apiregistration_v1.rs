@@ -15,7 +15,8 @@ for ::k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService {
     const KIND: &'static str = "APIService";
     const PLURAL: &'static str = "apiservices";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

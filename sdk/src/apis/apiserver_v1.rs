@@ -148,7 +148,7 @@ pub struct APIRequestCount {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec defines the characteristics of the resource.
     pub spec: APIRequestCountSpec,
     /// status contains the observed state of the resource.
@@ -167,7 +167,8 @@ impl crate::Resource for APIRequestCount {
     const KIND: &'static str = "APIRequestCount";
     const PLURAL: &'static str = "apirequestcounts";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -324,7 +324,7 @@ pub struct DeploymentConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec represents a desired deployment state and how to deploy to it.
     pub spec: DeploymentConfigSpec,
     /// status represents the current deployment state.
@@ -343,7 +343,8 @@ impl crate::Resource for DeploymentConfig {
     const KIND: &'static str = "DeploymentConfig";
     const PLURAL: &'static str = "deploymentconfigs";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

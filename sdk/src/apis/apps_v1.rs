@@ -30,7 +30,8 @@ impl crate::Resource for ::k8s_openapi::api::apps::v1::ControllerRevision {
     const KIND: &'static str = "ControllerRevision";
     const PLURAL: &'static str = "controllerrevisions";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -41,7 +42,8 @@ impl crate::Resource for ::k8s_openapi::api::apps::v1::DaemonSet {
     const KIND: &'static str = "DaemonSet";
     const PLURAL: &'static str = "daemonsets";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -52,7 +54,8 @@ impl crate::Resource for ::k8s_openapi::api::apps::v1::Deployment {
     const KIND: &'static str = "Deployment";
     const PLURAL: &'static str = "deployments";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -63,7 +66,8 @@ impl crate::Resource for ::k8s_openapi::api::apps::v1::ReplicaSet {
     const KIND: &'static str = "ReplicaSet";
     const PLURAL: &'static str = "replicasets";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -74,7 +78,8 @@ impl crate::Resource for ::k8s_openapi::api::apps::v1::StatefulSet {
     const KIND: &'static str = "StatefulSet";
     const PLURAL: &'static str = "statefulsets";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

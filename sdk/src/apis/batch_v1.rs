@@ -16,7 +16,8 @@ impl crate::Resource for ::k8s_openapi::api::batch::v1::CronJob {
     const KIND: &'static str = "CronJob";
     const PLURAL: &'static str = "cronjobs";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -27,7 +28,8 @@ impl crate::Resource for ::k8s_openapi::api::batch::v1::Job {
     const KIND: &'static str = "Job";
     const PLURAL: &'static str = "jobs";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -713,7 +713,7 @@ pub struct Build {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is all the inputs used to execute the build.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<BuildSpec>,
@@ -733,7 +733,8 @@ impl crate::Resource for Build {
     const KIND: &'static str = "Build";
     const PLURAL: &'static str = "builds";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -921,7 +922,7 @@ pub struct BuildConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds all the input necessary to produce a new build, and the conditions when to trigger them.
     pub spec: BuildConfigSpec,
     /// status holds any relevant information about a build config
@@ -934,7 +935,8 @@ impl crate::Resource for BuildConfig {
     const KIND: &'static str = "BuildConfig";
     const PLURAL: &'static str = "buildconfigs";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -15,7 +15,8 @@ for ::k8s_openapi::api::certificates::v1::CertificateSigningRequest {
     const KIND: &'static str = "CertificateSigningRequest";
     const PLURAL: &'static str = "certificatesigningrequests";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

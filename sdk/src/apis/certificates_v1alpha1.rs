@@ -14,7 +14,8 @@ impl crate::Resource for ::k8s_openapi::api::certificates::v1alpha1::ClusterTrus
     const KIND: &'static str = "ClusterTrustBundle";
     const PLURAL: &'static str = "clustertrustbundles";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

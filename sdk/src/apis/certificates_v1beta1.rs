@@ -20,7 +20,8 @@ impl crate::Resource for ::k8s_openapi::api::certificates::v1beta1::ClusterTrust
     const KIND: &'static str = "ClusterTrustBundle";
     const PLURAL: &'static str = "clustertrustbundles";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -32,7 +33,8 @@ for ::k8s_openapi::api::certificates::v1beta1::PodCertificateRequest {
     const KIND: &'static str = "PodCertificateRequest";
     const PLURAL: &'static str = "podcertificaterequests";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

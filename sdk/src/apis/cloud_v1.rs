@@ -73,7 +73,7 @@ pub struct CloudPrivateIPConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the definition of the desired private IP request.
     pub spec: CloudPrivateIPConfigSpec,
     /// status is the observed status of the desired private IP request. Read-only.
@@ -92,7 +92,8 @@ impl crate::Resource for CloudPrivateIPConfig {
     const KIND: &'static str = "CloudPrivateIPConfig";
     const PLURAL: &'static str = "cloudprivateipconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -449,7 +449,7 @@ pub struct APIServer {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: APIServerSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -472,7 +472,8 @@ impl crate::Resource for APIServer {
     const KIND: &'static str = "APIServer";
     const PLURAL: &'static str = "apiservers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1069,7 +1070,7 @@ pub struct Authentication {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: AuthenticationSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -1082,7 +1083,8 @@ impl crate::Resource for Authentication {
     const KIND: &'static str = "Authentication";
     const PLURAL: &'static str = "authentications";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1454,7 +1456,7 @@ pub struct Build {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user-settable values for the build controller configuration
     pub spec: BuildSpec,
 }
@@ -1464,7 +1466,8 @@ impl crate::Resource for Build {
     const KIND: &'static str = "Build";
     const PLURAL: &'static str = "builds";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1555,7 +1558,7 @@ pub struct CRIOCredentialProviderConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec defines the desired configuration of the CRI-O Credential Provider.
     /// This field is required and must be provided when creating the resource.
     pub spec: CRIOCredentialProviderConfigSpec,
@@ -1571,7 +1574,8 @@ impl crate::Resource for CRIOCredentialProviderConfig {
     const KIND: &'static str = "CRIOCredentialProviderConfig";
     const PLURAL: &'static str = "criocredentialproviderconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1789,7 +1793,7 @@ pub struct ClusterImagePolicy {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the configuration for the cluster image policy.
     pub spec: ClusterImagePolicySpec,
     /// status contains the observed state of the resource.
@@ -1802,7 +1806,8 @@ impl crate::Resource for ClusterImagePolicy {
     const KIND: &'static str = "ClusterImagePolicy";
     const PLURAL: &'static str = "clusterimagepolicies";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1894,7 +1899,7 @@ pub struct ClusterOperator {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds configuration that could apply to any operator.
     pub spec: ::serde_json::Value,
     /// status holds the information about the state of an operator.  It is consistent with status information across
@@ -1908,7 +1913,8 @@ impl crate::Resource for ClusterOperator {
     const KIND: &'static str = "ClusterOperator";
     const PLURAL: &'static str = "clusteroperators";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2300,7 +2306,7 @@ pub struct ClusterVersion {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the desired state of the cluster version - the operator will work
     /// to ensure that the desired version is applied to the cluster.
     pub spec: ClusterVersionSpec,
@@ -2315,7 +2321,8 @@ impl crate::Resource for ClusterVersion {
     const KIND: &'static str = "ClusterVersion";
     const PLURAL: &'static str = "clusterversions";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2367,7 +2374,7 @@ pub struct Console {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ConsoleSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -2380,7 +2387,8 @@ impl crate::Resource for Console {
     const KIND: &'static str = "Console";
     const PLURAL: &'static str = "consoles";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2495,7 +2503,7 @@ pub struct DNS {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: DNSSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -2512,7 +2520,8 @@ impl crate::Resource for DNS {
     const KIND: &'static str = "DNS";
     const PLURAL: &'static str = "dnses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2596,7 +2605,7 @@ pub struct FeatureGate {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: FeatureGateSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -2609,7 +2618,8 @@ impl crate::Resource for FeatureGate {
     const KIND: &'static str = "FeatureGate";
     const PLURAL: &'static str = "featuregates";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2786,7 +2796,7 @@ pub struct Image {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ImageSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -2799,7 +2809,8 @@ impl crate::Resource for Image {
     const KIND: &'static str = "Image";
     const PLURAL: &'static str = "images";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2869,7 +2880,7 @@ pub struct ImageContentPolicy {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ImageContentPolicySpec,
 }
@@ -2879,7 +2890,8 @@ impl crate::Resource for ImageContentPolicy {
     const KIND: &'static str = "ImageContentPolicy";
     const PLURAL: &'static str = "imagecontentpolicies";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2975,7 +2987,7 @@ pub struct ImageDigestMirrorSet {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ImageDigestMirrorSetSpec,
     /// status contains the observed state of the resource.
@@ -2992,7 +3004,8 @@ impl crate::Resource for ImageDigestMirrorSet {
     const KIND: &'static str = "ImageDigestMirrorSet";
     const PLURAL: &'static str = "imagedigestmirrorsets";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3009,7 +3022,7 @@ pub struct ImagePolicy {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ClusterImagePolicySpec,
     /// status contains the observed state of the resource.
@@ -3022,7 +3035,8 @@ impl crate::Resource for ImagePolicy {
     const KIND: &'static str = "ImagePolicy";
     const PLURAL: &'static str = "imagepolicies";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3074,7 +3088,7 @@ pub struct ImageTagMirrorSet {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ImageTagMirrorSetSpec,
     /// status contains the observed state of the resource.
@@ -3091,7 +3105,8 @@ impl crate::Resource for ImageTagMirrorSet {
     const KIND: &'static str = "ImageTagMirrorSet";
     const PLURAL: &'static str = "imagetagmirrorsets";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4403,7 +4418,7 @@ pub struct Infrastructure {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: InfrastructureSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -4416,7 +4431,8 @@ impl crate::Resource for Infrastructure {
     const KIND: &'static str = "Infrastructure";
     const PLURAL: &'static str = "infrastructures";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4728,7 +4744,7 @@ pub struct Ingress {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: IngressSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -4741,7 +4757,8 @@ impl crate::Resource for Ingress {
     const KIND: &'static str = "Ingress";
     const PLURAL: &'static str = "ingresses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4867,7 +4884,7 @@ pub struct InsightsDataGather {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: InsightsDataGatherSpec,
 }
@@ -4877,7 +4894,8 @@ impl crate::Resource for InsightsDataGather {
     const KIND: &'static str = "InsightsDataGather";
     const PLURAL: &'static str = "insightsdatagathers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5119,7 +5137,7 @@ pub struct Network {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration.
     /// As a general rule, this SHOULD NOT be read directly. Instead, you should
     /// consume the NetworkStatus, as it indicates the currently deployed configuration.
@@ -5135,7 +5153,8 @@ impl crate::Resource for Network {
     const KIND: &'static str = "Network";
     const PLURAL: &'static str = "networks";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5165,7 +5184,7 @@ pub struct Node {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: NodeSpec,
     /// status holds observed values.
@@ -5178,7 +5197,8 @@ impl crate::Resource for Node {
     const KIND: &'static str = "Node";
     const PLURAL: &'static str = "nodes";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5677,7 +5697,7 @@ pub struct OAuth {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: OAuthSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -5694,7 +5714,8 @@ impl crate::Resource for OAuth {
     const KIND: &'static str = "OAuth";
     const PLURAL: &'static str = "oauths";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5769,7 +5790,7 @@ pub struct OperatorHub {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// OperatorHubSpec defines the desired state of OperatorHub
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<OperatorHubSpec>,
@@ -5784,7 +5805,8 @@ impl crate::Resource for OperatorHub {
     const KIND: &'static str = "OperatorHub";
     const PLURAL: &'static str = "operatorhubs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5826,7 +5848,7 @@ pub struct Project {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ProjectSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -5843,7 +5865,8 @@ impl crate::Resource for Project {
     const KIND: &'static str = "Project";
     const PLURAL: &'static str = "projects";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5876,7 +5899,7 @@ pub struct Proxy {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user-settable values for the proxy configuration
     pub spec: BuildSpecBuildDefaultsDefaultProxy,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -5889,7 +5912,8 @@ impl crate::Resource for Proxy {
     const KIND: &'static str = "Proxy";
     const PLURAL: &'static str = "proxies";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5959,7 +5983,7 @@ pub struct Scheduler {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: SchedulerSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -5976,7 +6000,8 @@ impl crate::Resource for Scheduler {
     const KIND: &'static str = "Scheduler";
     const PLURAL: &'static str = "schedulers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

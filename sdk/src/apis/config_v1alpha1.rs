@@ -123,7 +123,7 @@ pub struct Backup {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: BackupSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -146,7 +146,8 @@ impl crate::Resource for Backup {
     const KIND: &'static str = "Backup";
     const PLURAL: &'static str = "backups";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -264,7 +265,7 @@ pub struct CRIOCredentialProviderConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec defines the desired configuration of the CRI-O Credential Provider.
     /// This field is required and must be provided when creating the resource.
     pub spec: CRIOCredentialProviderConfigSpec,
@@ -280,7 +281,8 @@ impl crate::Resource for CRIOCredentialProviderConfig {
     const KIND: &'static str = "CRIOCredentialProviderConfig";
     const PLURAL: &'static str = "criocredentialproviderconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2956,7 +2958,7 @@ pub struct ClusterMonitoring {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user configuration for the Cluster Monitoring Operator
     pub spec: ClusterMonitoringSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -2973,7 +2975,8 @@ impl crate::Resource for ClusterMonitoring {
     const KIND: &'static str = "ClusterMonitoring";
     const PLURAL: &'static str = "clustermonitorings";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3071,7 +3074,7 @@ pub struct InsightsDataGather {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: InsightsDataGatherSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -3088,7 +3091,8 @@ impl crate::Resource for InsightsDataGather {
     const KIND: &'static str = "InsightsDataGather";
     const PLURAL: &'static str = "insightsdatagathers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3261,7 +3265,7 @@ pub struct PKI {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: PKISpec,
 }
@@ -3271,7 +3275,8 @@ impl crate::Resource for PKI {
     const KIND: &'static str = "PKI";
     const PLURAL: &'static str = "pkis";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

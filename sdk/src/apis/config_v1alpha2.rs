@@ -148,7 +148,7 @@ pub struct InsightsDataGather {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: InsightsDataGatherSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -171,7 +171,8 @@ impl crate::Resource for InsightsDataGather {
     const KIND: &'static str = "InsightsDataGather";
     const PLURAL: &'static str = "insightsdatagathers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

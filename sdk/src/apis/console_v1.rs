@@ -68,7 +68,7 @@ pub struct ConsoleCLIDownload {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConsoleCLIDownloadSpec is the desired cli download configuration.
     pub spec: ConsoleCLIDownloadSpec,
 }
@@ -84,7 +84,8 @@ impl crate::Resource for ConsoleCLIDownload {
     const KIND: &'static str = "ConsoleCLIDownload";
     const PLURAL: &'static str = "consoleclidownloads";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -135,7 +136,7 @@ pub struct ConsoleExternalLogLink {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConsoleExternalLogLinkSpec is the desired log link configuration.
     /// The log link will appear on the logs tab of the pod details page.
     pub spec: ConsoleExternalLogLinkSpec,
@@ -146,7 +147,8 @@ impl crate::Resource for ConsoleExternalLogLink {
     const KIND: &'static str = "ConsoleExternalLogLink";
     const PLURAL: &'static str = "consoleexternalloglinks";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -251,7 +253,7 @@ pub struct ConsoleLink {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConsoleLinkSpec is the desired console link configuration.
     pub spec: ConsoleLinkSpec,
 }
@@ -261,7 +263,8 @@ impl crate::Resource for ConsoleLink {
     const KIND: &'static str = "ConsoleLink";
     const PLURAL: &'static str = "consolelinks";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -309,7 +312,7 @@ pub struct ConsoleNotification {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConsoleNotificationSpec is the desired console notification configuration.
     pub spec: ConsoleNotificationSpec,
 }
@@ -319,7 +322,8 @@ impl crate::Resource for ConsoleNotification {
     const KIND: &'static str = "ConsoleNotification";
     const PLURAL: &'static str = "consolenotifications";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -528,7 +532,7 @@ pub struct ConsolePlugin {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the desired configuration for the console plugin.
     pub spec: ConsolePluginSpec,
 }
@@ -538,7 +542,8 @@ impl crate::Resource for ConsolePlugin {
     const KIND: &'static str = "ConsolePlugin";
     const PLURAL: &'static str = "consoleplugins";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -692,7 +697,7 @@ pub struct ConsoleQuickStart {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConsoleQuickStartSpec is the desired quick start configuration.
     pub spec: ConsoleQuickStartSpec,
 }
@@ -702,7 +707,8 @@ impl crate::Resource for ConsoleQuickStart {
     const KIND: &'static str = "ConsoleQuickStart";
     const PLURAL: &'static str = "consolequickstarts";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -873,7 +879,7 @@ pub struct ConsoleSample {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains configuration for a console sample.
     pub spec: ConsoleSampleSpec,
 }
@@ -883,7 +889,8 @@ impl crate::Resource for ConsoleSample {
     const KIND: &'static str = "ConsoleSample";
     const PLURAL: &'static str = "consolesamples";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -940,7 +947,7 @@ pub struct ConsoleYAMLSample {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConsoleYAMLSampleSpec is the desired YAML sample configuration.
     /// Samples will appear with their descriptions in a samples sidebar
     /// when creating a resources in the web console.
@@ -952,7 +959,8 @@ impl crate::Resource for ConsoleYAMLSample {
     const KIND: &'static str = "ConsoleYAMLSample";
     const PLURAL: &'static str = "consoleyamlsamples";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

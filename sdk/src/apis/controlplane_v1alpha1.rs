@@ -157,7 +157,7 @@ pub struct PodNetworkConnectivityCheck {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec defines the source and target of the connectivity check
     pub spec: PodNetworkConnectivityCheckSpec,
     /// status contains the observed status of the connectivity check
@@ -176,7 +176,8 @@ impl crate::Resource for PodNetworkConnectivityCheck {
     const KIND: &'static str = "PodNetworkConnectivityCheck";
     const PLURAL: &'static str = "podnetworkconnectivitychecks";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

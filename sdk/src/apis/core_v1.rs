@@ -82,7 +82,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::ComponentStatus {
     const KIND: &'static str = "ComponentStatus";
     const PLURAL: &'static str = "componentstatuses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -93,7 +94,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::ConfigMap {
     const KIND: &'static str = "ConfigMap";
     const PLURAL: &'static str = "configmaps";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -104,7 +106,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::Endpoints {
     const KIND: &'static str = "Endpoints";
     const PLURAL: &'static str = "endpoints";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -115,7 +118,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::Event {
     const KIND: &'static str = "Event";
     const PLURAL: &'static str = "events";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -126,7 +130,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::LimitRange {
     const KIND: &'static str = "LimitRange";
     const PLURAL: &'static str = "limitranges";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -137,7 +142,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::Namespace {
     const KIND: &'static str = "Namespace";
     const PLURAL: &'static str = "namespaces";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -148,7 +154,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::Node {
     const KIND: &'static str = "Node";
     const PLURAL: &'static str = "nodes";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -159,7 +166,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::PersistentVolume {
     const KIND: &'static str = "PersistentVolume";
     const PLURAL: &'static str = "persistentvolumes";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -170,7 +178,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::PersistentVolumeClaim {
     const KIND: &'static str = "PersistentVolumeClaim";
     const PLURAL: &'static str = "persistentvolumeclaims";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -181,7 +190,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::Pod {
     const KIND: &'static str = "Pod";
     const PLURAL: &'static str = "pods";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -229,7 +239,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::PodTemplate {
     const KIND: &'static str = "PodTemplate";
     const PLURAL: &'static str = "podtemplates";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -240,7 +251,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::ReplicationController {
     const KIND: &'static str = "ReplicationController";
     const PLURAL: &'static str = "replicationcontrollers";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -251,7 +263,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::ResourceQuota {
     const KIND: &'static str = "ResourceQuota";
     const PLURAL: &'static str = "resourcequotas";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -262,7 +275,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::Secret {
     const KIND: &'static str = "Secret";
     const PLURAL: &'static str = "secrets";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -273,7 +287,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::Service {
     const KIND: &'static str = "Service";
     const PLURAL: &'static str = "services";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -284,7 +299,8 @@ impl crate::Resource for ::k8s_openapi::api::core::v1::ServiceAccount {
     const KIND: &'static str = "ServiceAccount";
     const PLURAL: &'static str = "serviceaccounts";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -14,7 +14,8 @@ impl crate::Resource for ::k8s_openapi::api::discovery::v1::EndpointSlice {
     const KIND: &'static str = "EndpointSlice";
     const PLURAL: &'static str = "endpointslices";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

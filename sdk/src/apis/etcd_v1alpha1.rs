@@ -196,7 +196,7 @@ pub struct PacemakerCluster {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// status contains the actual pacemaker cluster status information collected from the cluster.
     /// The goal of this status is to be able to quickly identify if pacemaker is in a healthy state.
     /// In Two Node OpenShift with Fencing, a healthy pacemaker cluster has 2 nodes, both of which have healthy kubelet, etcd, and fencing resources.
@@ -217,7 +217,8 @@ impl crate::Resource for PacemakerCluster {
     const KIND: &'static str = "PacemakerCluster";
     const PLURAL: &'static str = "pacemakerclusters";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -12,7 +12,8 @@ impl crate::Resource for ::k8s_openapi::api::events::v1::Event {
     const KIND: &'static str = "Event";
     const PLURAL: &'static str = "events";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

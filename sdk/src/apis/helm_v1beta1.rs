@@ -114,7 +114,7 @@ pub struct HelmChartRepository {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: HelmChartRepositorySpec,
     /// Observed status of the repository within the cluster..
@@ -133,7 +133,8 @@ impl crate::Resource for HelmChartRepository {
     const KIND: &'static str = "HelmChartRepository";
     const PLURAL: &'static str = "helmchartrepositories";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -206,7 +207,7 @@ pub struct ProjectHelmChartRepository {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ProjectHelmChartRepositorySpec,
     /// Observed status of the repository within the namespace..
@@ -219,7 +220,8 @@ impl crate::Resource for ProjectHelmChartRepository {
     const KIND: &'static str = "ProjectHelmChartRepository";
     const PLURAL: &'static str = "projecthelmchartrepositories";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -134,9 +134,7 @@ pub struct ImageSignature {
     pub kind: ::std::option::Option<::std::string::String>,
     /// metadata is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub metadata: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    >,
+    pub metadata: ::std::option::Option<crate::meta::ObjectMeta>,
     /// Contains claims from the signature.
     #[serde(rename = "signedClaims")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -159,7 +157,7 @@ pub struct Image {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// dockerImageConfig is a JSON blob that the runtime uses to set up the container. This is a part of manifest schema v2. Will not be set when the image represents a manifest list.
     #[serde(rename = "dockerImageConfig")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -216,7 +214,8 @@ impl crate::Resource for Image {
     const KIND: &'static str = "Image";
     const PLURAL: &'static str = "images";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -363,7 +362,7 @@ pub struct ImageStream {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the desired state of this stream
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<ImageStreamSpec>,
@@ -377,7 +376,8 @@ impl crate::Resource for ImageStream {
     const KIND: &'static str = "ImageStream";
     const PLURAL: &'static str = "imagestreams";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -435,9 +435,7 @@ pub struct ComGithubOpenshiftApiImageV1Image {
     pub kind: ::std::option::Option<::std::string::String>,
     /// metadata is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub metadata: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    >,
+    pub metadata: ::std::option::Option<crate::meta::ObjectMeta>,
     /// signatures holds all signatures of the image.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signatures: ::std::option::Option<::std::vec::Vec<ImageSignature>>,
@@ -455,7 +453,7 @@ pub struct ImageStreamTag {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// conditions is an array of conditions that apply to the image stream tag.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub conditions: ::std::option::Option<::std::vec::Vec<TagEventCondition>>,
@@ -475,7 +473,8 @@ impl crate::Resource for ImageStreamTag {
     const KIND: &'static str = "ImageStreamTag";
     const PLURAL: &'static str = "imagestreamtags";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -492,7 +491,7 @@ pub struct ImageTag {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// image is the details of the most recent image stream status tag, and it may be null if import has not completed or an administrator has deleted the image object. To verify this is the most recent image, you must verify the generation of the most recent status.items entry matches the spec tag (if a spec tag is set). This field will not be set when listing image tags.
     pub image: ComGithubOpenshiftApiImageV1Image,
     /// spec is the spec tag associated with this image stream tag, and it may be null if only pushes have occurred to this image stream.
@@ -506,7 +505,8 @@ impl crate::Resource for ImageTag {
     const KIND: &'static str = "ImageTag";
     const PLURAL: &'static str = "imagetags";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

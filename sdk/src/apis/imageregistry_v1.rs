@@ -1092,7 +1092,7 @@ pub struct Config {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ImageRegistrySpec defines the specs for the running registry.
     pub spec: ConfigSpec,
     /// ImageRegistryStatus reports image registry operational status.
@@ -1111,7 +1111,8 @@ impl crate::Resource for Config {
     const KIND: &'static str = "Config";
     const PLURAL: &'static str = "configs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1204,7 +1205,7 @@ pub struct ImagePruner {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ImagePrunerSpec defines the specs for the running image pruner.
     pub spec: ImagePrunerSpec,
     /// ImagePrunerStatus reports image pruner operational status.
@@ -1217,7 +1218,8 @@ impl crate::Resource for ImagePruner {
     const KIND: &'static str = "ImagePruner";
     const PLURAL: &'static str = "imagepruners";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

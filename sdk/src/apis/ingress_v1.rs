@@ -124,7 +124,7 @@ pub struct DNSRecord {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the dnsRecord.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<DNSRecordSpec>,
@@ -144,7 +144,8 @@ impl crate::Resource for DNSRecord {
     const KIND: &'static str = "DNSRecord";
     const PLURAL: &'static str = "dnsrecords";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

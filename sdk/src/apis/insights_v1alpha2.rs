@@ -306,7 +306,7 @@ pub struct DataGather {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: DataGatherSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -325,7 +325,8 @@ impl crate::Resource for DataGather {
     const KIND: &'static str = "DataGather";
     const PLURAL: &'static str = "datagathers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -15,7 +15,8 @@ for ::k8s_openapi::api::apiserverinternal::v1alpha1::StorageVersion {
     const KIND: &'static str = "StorageVersion";
     const PLURAL: &'static str = "storageversions";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

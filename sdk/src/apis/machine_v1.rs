@@ -657,7 +657,7 @@ pub struct ControlPlaneMachineSet {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ControlPlaneMachineSet represents the configuration of the ControlPlaneMachineSet.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<ControlPlaneMachineSetSpec>,
@@ -677,7 +677,8 @@ impl crate::Resource for ControlPlaneMachineSet {
     const KIND: &'static str = "ControlPlaneMachineSet";
     const PLURAL: &'static str = "controlplanemachinesets";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

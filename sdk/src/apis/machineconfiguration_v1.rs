@@ -261,7 +261,7 @@ pub struct ContainerRuntimeConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the desired container runtime configuration.
     pub spec: ContainerRuntimeConfigSpec,
     /// status contains observed information about the container runtime configuration.
@@ -280,7 +280,8 @@ impl crate::Resource for ContainerRuntimeConfig {
     const KIND: &'static str = "ContainerRuntimeConfig";
     const PLURAL: &'static str = "containerruntimeconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2055,7 +2056,7 @@ pub struct ControllerConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the desired controller config configuration.
     pub spec: ControllerConfigSpec,
     /// status contains observed information about the controller config.
@@ -2068,7 +2069,8 @@ impl crate::Resource for ControllerConfig {
     const KIND: &'static str = "ControllerConfig";
     const PLURAL: &'static str = "controllerconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2184,7 +2186,7 @@ pub struct InternalReleaseImage {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the configuration of this internal release image.
     pub spec: InternalReleaseImageSpec,
     /// status describes the last observed state of this internal release image.
@@ -2197,7 +2199,8 @@ impl crate::Resource for InternalReleaseImage {
     const KIND: &'static str = "InternalReleaseImage";
     const PLURAL: &'static str = "internalreleaseimages";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2423,7 +2426,7 @@ pub struct KubeletConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the desired kubelet configuration.
     pub spec: KubeletConfigSpec,
     /// status contains observed information about the kubelet configuration.
@@ -2436,7 +2439,8 @@ impl crate::Resource for KubeletConfig {
     const KIND: &'static str = "KubeletConfig";
     const PLURAL: &'static str = "kubeletconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2501,7 +2505,7 @@ pub struct MachineConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// MachineConfigSpec is the spec for MachineConfig
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<MachineConfigSpec>,
@@ -2512,7 +2516,8 @@ impl crate::Resource for MachineConfig {
     const KIND: &'static str = "MachineConfig";
     const PLURAL: &'static str = "machineconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2678,7 +2683,7 @@ pub struct MachineConfigNode {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the configuration of the machine config node.
     pub spec: MachineConfigNodeSpec,
     /// status describes the last observed state of this machine config node.
@@ -2691,7 +2696,8 @@ impl crate::Resource for MachineConfigNode {
     const KIND: &'static str = "MachineConfigNode";
     const PLURAL: &'static str = "machineconfignodes";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2917,7 +2923,7 @@ pub struct MachineConfigPool {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the desired machine config pool configuration.
     pub spec: MachineConfigPoolSpec,
     /// status contains observed information about the machine config pool.
@@ -2930,7 +2936,8 @@ impl crate::Resource for MachineConfigPool {
     const KIND: &'static str = "MachineConfigPool";
     const PLURAL: &'static str = "machineconfigpools";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3037,7 +3044,7 @@ pub struct MachineOSBuild {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the configuration of the machine os build.
     /// It is immutable once set.
     pub spec: MachineOSBuildSpec,
@@ -3051,7 +3058,8 @@ impl crate::Resource for MachineOSBuild {
     const KIND: &'static str = "MachineOSBuild";
     const PLURAL: &'static str = "machineosbuilds";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3162,7 +3170,7 @@ pub struct MachineOSConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the configuration of the machineosconfig
     pub spec: MachineOSConfigSpec,
     /// status describes the status of the machineosconfig
@@ -3175,7 +3183,8 @@ impl crate::Resource for MachineOSConfig {
     const KIND: &'static str = "MachineOSConfig";
     const PLURAL: &'static str = "machineosconfigs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3276,7 +3285,7 @@ pub struct OSImageStream {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the desired OSImageStream config configuration.
     pub spec: OSImageStreamSpec,
     /// status describes the last observed state of this OSImageStream.
@@ -3291,7 +3300,8 @@ impl crate::Resource for OSImageStream {
     const KIND: &'static str = "OSImageStream";
     const PLURAL: &'static str = "osimagestreams";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -3329,7 +3339,7 @@ pub struct PinnedImageSet {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the configuration of this pinned image set.
     pub spec: PinnedImageSetSpec,
 }
@@ -3339,7 +3349,8 @@ impl crate::Resource for PinnedImageSet {
     const KIND: &'static str = "PinnedImageSet";
     const PLURAL: &'static str = "pinnedimagesets";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -117,7 +117,7 @@ pub struct InternalReleaseImage {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the configuration of this internal release image.
     pub spec: InternalReleaseImageSpec,
     /// status describes the last observed state of this internal release image.
@@ -136,7 +136,8 @@ impl crate::Resource for InternalReleaseImage {
     const KIND: &'static str = "InternalReleaseImage";
     const PLURAL: &'static str = "internalreleaseimages";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -237,7 +238,7 @@ pub struct OSImageStream {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec contains the desired OSImageStream config configuration.
     pub spec: OSImageStreamSpec,
     /// status describes the last observed state of this OSImageStream.
@@ -252,7 +253,8 @@ impl crate::Resource for OSImageStream {
     const KIND: &'static str = "OSImageStream";
     const PLURAL: &'static str = "osimagestreams";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

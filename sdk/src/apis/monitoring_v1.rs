@@ -113,7 +113,7 @@ pub struct AlertRelabelConfig {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the desired state of this AlertRelabelConfig object.
     pub spec: AlertRelabelConfigSpec,
     /// status describes the current state of this AlertRelabelConfig object.
@@ -132,7 +132,8 @@ impl crate::Resource for AlertRelabelConfig {
     const KIND: &'static str = "AlertRelabelConfig";
     const PLURAL: &'static str = "alertrelabelconfigs";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -268,7 +269,7 @@ pub struct AlertingRule {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the desired state of this AlertingRule object.
     pub spec: AlertingRuleSpec,
     /// status describes the current state of this AlertOverrides object.
@@ -281,7 +282,8 @@ impl crate::Resource for AlertingRule {
     const KIND: &'static str = "AlertingRule";
     const PLURAL: &'static str = "alertingrules";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

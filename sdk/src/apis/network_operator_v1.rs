@@ -129,7 +129,7 @@ pub struct EgressRouter {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// Specification of the desired egress router.
     pub spec: EgressRouterSpec,
     /// Observed status of EgressRouter.
@@ -148,7 +148,8 @@ impl crate::Resource for EgressRouter {
     const KIND: &'static str = "EgressRouter";
     const PLURAL: &'static str = "egressrouters";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -42,7 +42,7 @@ pub struct ClusterNetwork {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// clusterNetworks is a list of ClusterNetwork objects that defines the global overlay network's L3 space by specifying a set of CIDR and netmasks that the SDN can allocate addresses from.
     #[serde(rename = "clusterNetworks")]
     pub cluster_networks: ::std::vec::Vec<ClusterNetworkClusterNetworks>,
@@ -82,7 +82,8 @@ impl crate::Resource for ClusterNetwork {
     const KIND: &'static str = "ClusterNetwork";
     const PLURAL: &'static str = "clusternetworks";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -133,7 +134,7 @@ pub struct EgressNetworkPolicy {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the current egress network policy
     pub spec: EgressNetworkPolicySpec,
 }
@@ -143,7 +144,8 @@ impl crate::Resource for EgressNetworkPolicy {
     const KIND: &'static str = "EgressNetworkPolicy";
     const PLURAL: &'static str = "egressnetworkpolicies";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -162,7 +164,7 @@ pub struct HostSubnet {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// egressCIDRs is the list of CIDR ranges available for automatically assigning
     /// egress IPs to this node from. If this field is set then EgressIPs should be
     /// treated as read-only.
@@ -189,7 +191,8 @@ impl crate::Resource for HostSubnet {
     const KIND: &'static str = "HostSubnet";
     const PLURAL: &'static str = "hostsubnets";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -208,7 +211,7 @@ pub struct NetNamespace {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// egressIPs is a list of reserved IPs that will be used as the source for external traffic coming from pods in this namespace.
     /// (If empty, external traffic will be masqueraded to Node IPs.)
     #[serde(rename = "egressIPs")]
@@ -225,7 +228,8 @@ impl crate::Resource for NetNamespace {
     const KIND: &'static str = "NetNamespace";
     const PLURAL: &'static str = "netnamespaces";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

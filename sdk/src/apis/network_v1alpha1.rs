@@ -125,7 +125,7 @@ pub struct DNSNameResolver {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the DNSNameResolver.
     pub spec: DNSNameResolverSpec,
     /// status is the most recently observed status of the DNSNameResolver.
@@ -144,7 +144,8 @@ impl crate::Resource for DNSNameResolver {
     const KIND: &'static str = "DNSNameResolver";
     const PLURAL: &'static str = "dnsnameresolvers";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

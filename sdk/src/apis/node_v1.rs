@@ -12,7 +12,8 @@ impl crate::Resource for ::k8s_openapi::api::node::v1::RuntimeClass {
     const KIND: &'static str = "RuntimeClass";
     const PLURAL: &'static str = "runtimeclasses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -36,7 +36,7 @@ pub struct OAuthAccessToken {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// authorizeToken contains the token that authorized this token
     #[serde(rename = "authorizeToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -85,7 +85,8 @@ impl crate::Resource for OAuthAccessToken {
     const KIND: &'static str = "OAuthAccessToken";
     const PLURAL: &'static str = "oauthaccesstokens";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -105,7 +106,7 @@ pub struct OAuthAuthorizeToken {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// clientName references the client that created this token.
     #[serde(rename = "clientName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -147,7 +148,8 @@ impl crate::Resource for OAuthAuthorizeToken {
     const KIND: &'static str = "OAuthAuthorizeToken";
     const PLURAL: &'static str = "oauthauthorizetokens";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -187,7 +189,7 @@ pub struct OAuthClient {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// accessTokenInactivityTimeoutSeconds overrides the default token inactivity timeout for tokens granted to this client. The value represents the maximum amount of time that can occur between consecutive uses of the token. Tokens become invalid if they are not used within this temporal window. The user will need to acquire a new token to regain access once a token times out. This value needs to be set only if the default set in configuration is not appropriate for this client. Valid values are: - 0: Tokens for this client never time out - X: Tokens time out if there is no activity for X seconds The current minimum allowed value for X is 300 (5 minutes)
     ///
     /// WARNING: existing tokens' timeout will not be affected (lowered) by changing this value
@@ -232,7 +234,8 @@ impl crate::Resource for OAuthClient {
     const KIND: &'static str = "OAuthClient";
     const PLURAL: &'static str = "oauthclients";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -252,7 +255,7 @@ pub struct OAuthClientAuthorization {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// clientName references the client that created this authorization
     #[serde(rename = "clientName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -275,7 +278,8 @@ impl crate::Resource for OAuthClientAuthorization {
     const KIND: &'static str = "OAuthClientAuthorization";
     const PLURAL: &'static str = "oauthclientauthorizations";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -293,7 +297,7 @@ pub struct UserOAuthAccessToken {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// authorizeToken contains the token that authorized this token
     #[serde(rename = "authorizeToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -336,7 +340,8 @@ impl crate::Resource for UserOAuthAccessToken {
     const KIND: &'static str = "UserOAuthAccessToken";
     const PLURAL: &'static str = "useroauthaccesstokens";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

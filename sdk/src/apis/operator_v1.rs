@@ -230,7 +230,7 @@ pub struct Authentication {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     pub spec: AuthenticationSpec,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<AuthenticationStatus>,
@@ -247,7 +247,8 @@ impl crate::Resource for Authentication {
     const KIND: &'static str = "Authentication";
     const PLURAL: &'static str = "authentications";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -296,7 +297,7 @@ pub struct CSISnapshotController {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: AuthenticationSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -309,7 +310,8 @@ impl crate::Resource for CSISnapshotController {
     const KIND: &'static str = "CSISnapshotController";
     const PLURAL: &'static str = "csisnapshotcontrollers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -383,7 +385,7 @@ pub struct CloudCredential {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// CloudCredentialSpec is the specification of the desired behavior of the cloud-credential-operator.
     pub spec: CloudCredentialSpec,
     /// CloudCredentialStatus defines the observed status of the cloud-credential-operator.
@@ -396,7 +398,8 @@ impl crate::Resource for CloudCredential {
     const KIND: &'static str = "CloudCredential";
     const PLURAL: &'static str = "cloudcredentials";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -791,7 +794,7 @@ pub struct ClusterCSIDriver {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ClusterCSIDriverSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -804,7 +807,8 @@ impl crate::Resource for ClusterCSIDriver {
     const KIND: &'static str = "ClusterCSIDriver";
     const PLURAL: &'static str = "clustercsidrivers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -822,7 +826,7 @@ pub struct Config {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Config Operator.
     pub spec: AuthenticationSpec,
     /// status defines the observed status of the Config Operator.
@@ -835,7 +839,8 @@ impl crate::Resource for Config {
     const KIND: &'static str = "Config";
     const PLURAL: &'static str = "configs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1426,7 +1431,7 @@ pub struct Console {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConsoleSpec is the specification of the desired behavior of the Console.
     pub spec: ConsoleSpec,
     /// ConsoleStatus defines the observed status of the Console.
@@ -1439,7 +1444,8 @@ impl crate::Resource for Console {
     const KIND: &'static str = "Console";
     const PLURAL: &'static str = "consoles";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -1879,7 +1885,7 @@ pub struct DNS {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the DNS.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<DNSSpec>,
@@ -1893,7 +1899,8 @@ impl crate::Resource for DNS {
     const KIND: &'static str = "DNS";
     const PLURAL: &'static str = "dnses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -2077,7 +2084,7 @@ pub struct Etcd {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     pub spec: EtcdSpec,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<EtcdStatus>,
@@ -2088,7 +2095,8 @@ impl crate::Resource for Etcd {
     const KIND: &'static str = "Etcd";
     const PLURAL: &'static str = "etcds";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4097,7 +4105,7 @@ pub struct IngressController {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the IngressController.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<IngressControllerSpec>,
@@ -4111,7 +4119,8 @@ impl crate::Resource for IngressController {
     const KIND: &'static str = "IngressController";
     const PLURAL: &'static str = "ingresscontrollers";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4264,7 +4273,7 @@ pub struct InsightsOperator {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Insights.
     pub spec: AuthenticationSpec,
     /// status is the most recently observed status of the Insights operator.
@@ -4277,7 +4286,8 @@ impl crate::Resource for InsightsOperator {
     const KIND: &'static str = "InsightsOperator";
     const PLURAL: &'static str = "insightsoperators";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4424,7 +4434,7 @@ pub struct KubeAPIServer {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Kubernetes API Server
     pub spec: KubeAPIServerSpec,
     /// status is the most recently observed status of the Kubernetes API Server
@@ -4437,7 +4447,8 @@ impl crate::Resource for KubeAPIServer {
     const KIND: &'static str = "KubeAPIServer";
     const PLURAL: &'static str = "kubeapiservers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4563,7 +4574,7 @@ pub struct KubeControllerManager {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Kubernetes Controller Manager
     pub spec: KubeControllerManagerSpec,
     /// status is the most recently observed status of the Kubernetes Controller Manager
@@ -4576,7 +4587,8 @@ impl crate::Resource for KubeControllerManager {
     const KIND: &'static str = "KubeControllerManager";
     const PLURAL: &'static str = "kubecontrollermanagers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4654,7 +4666,7 @@ pub struct KubeScheduler {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Kubernetes Scheduler
     pub spec: KubeSchedulerSpec,
     /// status is the most recently observed status of the Kubernetes Scheduler
@@ -4667,7 +4679,8 @@ impl crate::Resource for KubeScheduler {
     const KIND: &'static str = "KubeScheduler";
     const PLURAL: &'static str = "kubeschedulers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -4687,7 +4700,7 @@ pub struct KubeStorageVersionMigrator {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     pub spec: AuthenticationSpec,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<CSISnapshotControllerStatus>,
@@ -4698,7 +4711,8 @@ impl crate::Resource for KubeStorageVersionMigrator {
     const KIND: &'static str = "KubeStorageVersionMigrator";
     const PLURAL: &'static str = "kubestorageversionmigrators";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5172,7 +5186,7 @@ pub struct MachineConfiguration {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Machine Config Operator
     pub spec: MachineConfigurationSpec,
     /// status is the most recently observed status of the Machine Config Operator
@@ -5185,7 +5199,8 @@ impl crate::Resource for MachineConfiguration {
     const KIND: &'static str = "MachineConfiguration";
     const PLURAL: &'static str = "machineconfigurations";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5929,7 +5944,7 @@ pub struct Network {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// NetworkSpec is the top-level network configuration object.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<NetworkSpec>,
@@ -5944,7 +5959,8 @@ impl crate::Resource for Network {
     const KIND: &'static str = "Network";
     const PLURAL: &'static str = "networks";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5961,7 +5977,7 @@ pub struct OLM {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: AuthenticationSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -5974,7 +5990,8 @@ impl crate::Resource for OLM {
     const KIND: &'static str = "OLM";
     const PLURAL: &'static str = "olms";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -5994,7 +6011,7 @@ pub struct OpenShiftAPIServer {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the OpenShift API Server.
     pub spec: AuthenticationSpec,
     /// status defines the observed status of the OpenShift API Server.
@@ -6007,7 +6024,8 @@ impl crate::Resource for OpenShiftAPIServer {
     const KIND: &'static str = "OpenShiftAPIServer";
     const PLURAL: &'static str = "openshiftapiservers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -6027,7 +6045,7 @@ pub struct OpenShiftControllerManager {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     pub spec: AuthenticationSpec,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<CSISnapshotControllerStatus>,
@@ -6038,7 +6056,8 @@ impl crate::Resource for OpenShiftControllerManager {
     const KIND: &'static str = "OpenShiftControllerManager";
     const PLURAL: &'static str = "openshiftcontrollermanagers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -6055,7 +6074,7 @@ pub struct ServiceCA {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: AuthenticationSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -6068,7 +6087,8 @@ impl crate::Resource for ServiceCA {
     const KIND: &'static str = "ServiceCA";
     const PLURAL: &'static str = "servicecas";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -6139,7 +6159,7 @@ pub struct Storage {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: StorageSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -6152,7 +6172,8 @@ impl crate::Resource for Storage {
     const KIND: &'static str = "Storage";
     const PLURAL: &'static str = "storages";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -177,7 +177,7 @@ pub struct ClusterAPI {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the capi-operator.
     pub spec: ClusterAPISpec,
     /// status defines the observed status of the capi-operator.
@@ -196,7 +196,8 @@ impl crate::Resource for ClusterAPI {
     const KIND: &'static str = "ClusterAPI";
     const PLURAL: &'static str = "clusterapis";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -237,7 +238,7 @@ pub struct ClusterVersionOperator {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired behavior of the Cluster Version Operator.
     pub spec: ClusterVersionOperatorSpec,
     /// status is the most recently observed status of the Cluster Version Operator.
@@ -250,7 +251,8 @@ impl crate::Resource for ClusterVersionOperator {
     const KIND: &'static str = "ClusterVersionOperator";
     const PLURAL: &'static str = "clusterversionoperators";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -331,7 +333,7 @@ pub struct EtcdBackup {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: EtcdBackupSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -344,7 +346,8 @@ impl crate::Resource for EtcdBackup {
     const KIND: &'static str = "EtcdBackup";
     const PLURAL: &'static str = "etcdbackups";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -405,7 +408,7 @@ pub struct ImageContentSourcePolicy {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: ImageContentSourcePolicySpec,
 }
@@ -415,7 +418,8 @@ impl crate::Resource for ImageContentSourcePolicy {
     const KIND: &'static str = "ImageContentSourcePolicy";
     const PLURAL: &'static str = "imagecontentsourcepolicies";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -491,7 +495,7 @@ pub struct Ingress {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration.
     pub spec: IngressSpec,
     /// status holds observed values from the cluster.
@@ -504,7 +508,8 @@ impl crate::Resource for Ingress {
     const KIND: &'static str = "Ingress";
     const PLURAL: &'static str = "ingresses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -638,7 +643,7 @@ pub struct OLM {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec holds user settable values for configuration
     pub spec: OLMSpec,
     /// status holds observed values from the cluster. They may not be overridden.
@@ -651,7 +656,8 @@ impl crate::Resource for OLM {
     const KIND: &'static str = "OLM";
     const PLURAL: &'static str = "olms";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

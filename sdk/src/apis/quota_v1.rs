@@ -66,7 +66,7 @@ pub struct AppliedClusterResourceQuota {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec defines the desired quota
     pub spec: ClusterResourceQuotaSpec,
     /// status defines the actual enforced quota and its current usage
@@ -85,7 +85,8 @@ impl crate::Resource for AppliedClusterResourceQuota {
     const KIND: &'static str = "AppliedClusterResourceQuota";
     const PLURAL: &'static str = "appliedclusterresourcequotas";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -290,7 +291,7 @@ pub struct ClusterResourceQuota {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec defines the desired quota
     pub spec: ClusterResourceQuotaSpec2,
     /// status defines the actual enforced quota and its current usage
@@ -303,7 +304,8 @@ impl crate::Resource for ClusterResourceQuota {
     const KIND: &'static str = "ClusterResourceQuota";
     const PLURAL: &'static str = "clusterresourcequotas";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -26,7 +26,8 @@ impl crate::Resource for ::k8s_openapi::api::rbac::v1::ClusterRole {
     const KIND: &'static str = "ClusterRole";
     const PLURAL: &'static str = "clusterroles";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -37,7 +38,8 @@ impl crate::Resource for ::k8s_openapi::api::rbac::v1::ClusterRoleBinding {
     const KIND: &'static str = "ClusterRoleBinding";
     const PLURAL: &'static str = "clusterrolebindings";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -48,7 +50,8 @@ impl crate::Resource for ::k8s_openapi::api::rbac::v1::Role {
     const KIND: &'static str = "Role";
     const PLURAL: &'static str = "roles";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -59,7 +62,8 @@ impl crate::Resource for ::k8s_openapi::api::rbac::v1::RoleBinding {
     const KIND: &'static str = "RoleBinding";
     const PLURAL: &'static str = "rolebindings";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -14,7 +14,8 @@ impl crate::Resource for ::k8s_openapi::api::resource::v1alpha3::DeviceTaintRule
     const KIND: &'static str = "DeviceTaintRule";
     const PLURAL: &'static str = "devicetaintrules";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

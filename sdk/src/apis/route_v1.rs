@@ -380,7 +380,7 @@ pub struct Route {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the desired state of the route
     pub spec: RouteSpec,
     /// status is the current state of the route
@@ -399,7 +399,8 @@ impl crate::Resource for Route {
     const KIND: &'static str = "Route";
     const PLURAL: &'static str = "routes";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

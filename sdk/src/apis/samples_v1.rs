@@ -151,7 +151,7 @@ pub struct Config {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// ConfigSpec contains the desired configuration and state for the Samples Operator, controlling
     /// various behavior around the imagestreams and templates it creates/updates in the
     /// openshift namespace.
@@ -173,7 +173,8 @@ impl crate::Resource for Config {
     const KIND: &'static str = "Config";
     const PLURAL: &'static str = "configs";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

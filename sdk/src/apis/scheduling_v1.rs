@@ -14,7 +14,8 @@ impl crate::Resource for ::k8s_openapi::api::scheduling::v1::PriorityClass {
     const KIND: &'static str = "PriorityClass";
     const PLURAL: &'static str = "priorityclasses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

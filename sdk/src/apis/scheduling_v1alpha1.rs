@@ -12,7 +12,8 @@ impl crate::Resource for ::k8s_openapi::api::scheduling::v1alpha1::Workload {
     const KIND: &'static str = "Workload";
     const PLURAL: &'static str = "workloads";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -19,7 +19,7 @@ pub struct RangeAllocation {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// data is a byte array representing the serialized state of a range allocation.  It is a bitmap
     /// with each bit set to one to represent a range is taken.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -40,7 +40,8 @@ impl crate::Resource for RangeAllocation {
     const KIND: &'static str = "RangeAllocation";
     const PLURAL: &'static str = "rangeallocations";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -22,7 +22,7 @@ pub struct RangeAllocation {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// data is a byte array representing the serialized state of a range allocation.  It is a bitmap with each bit set to one to represent a range is taken.
     pub data: ::std::string::String,
     /// range is a string representing a unique label for a range of uids, "1000000000-2000000000/10000".
@@ -40,7 +40,8 @@ impl crate::Resource for RangeAllocation {
     const KIND: &'static str = "RangeAllocation";
     const PLURAL: &'static str = "rangeallocations";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -154,7 +155,7 @@ pub struct SecurityContextConstraints {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// allowHostDirVolumePlugin determines if the policy allow containers to use the HostDir volume plugin
     #[serde(rename = "allowHostDirVolumePlugin")]
     pub allow_host_dir_volume_plugin: bool,
@@ -366,7 +367,8 @@ impl crate::Resource for SecurityContextConstraints {
     const KIND: &'static str = "SecurityContextConstraints";
     const PLURAL: &'static str = "securitycontextconstraints";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

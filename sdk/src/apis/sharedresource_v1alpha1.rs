@@ -97,7 +97,7 @@ pub struct SharedConfigMap {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired shared configmap
     pub spec: SharedConfigMapSpec,
     /// status is the observed status of the shared configmap
@@ -116,7 +116,8 @@ impl crate::Resource for SharedConfigMap {
     const KIND: &'static str = "SharedConfigMap";
     const PLURAL: &'static str = "sharedconfigmaps";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -164,7 +165,7 @@ pub struct SharedSecret {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec is the specification of the desired shared secret
     pub spec: SharedSecretSpec,
     /// status is the observed status of the shared secret
@@ -177,7 +178,8 @@ impl crate::Resource for SharedSecret {
     const KIND: &'static str = "SharedSecret";
     const PLURAL: &'static str = "sharedsecrets";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

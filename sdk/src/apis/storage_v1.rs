@@ -40,7 +40,8 @@ impl crate::Resource for ::k8s_openapi::api::storage::v1::CSIDriver {
     const KIND: &'static str = "CSIDriver";
     const PLURAL: &'static str = "csidrivers";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -51,7 +52,8 @@ impl crate::Resource for ::k8s_openapi::api::storage::v1::CSINode {
     const KIND: &'static str = "CSINode";
     const PLURAL: &'static str = "csinodes";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -62,7 +64,8 @@ impl crate::Resource for ::k8s_openapi::api::storage::v1::CSIStorageCapacity {
     const KIND: &'static str = "CSIStorageCapacity";
     const PLURAL: &'static str = "csistoragecapacities";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -73,7 +76,8 @@ impl crate::Resource for ::k8s_openapi::api::storage::v1::StorageClass {
     const KIND: &'static str = "StorageClass";
     const PLURAL: &'static str = "storageclasses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -84,7 +88,8 @@ impl crate::Resource for ::k8s_openapi::api::storage::v1::VolumeAttachment {
     const KIND: &'static str = "VolumeAttachment";
     const PLURAL: &'static str = "volumeattachments";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -95,7 +100,8 @@ impl crate::Resource for ::k8s_openapi::api::storage::v1::VolumeAttributesClass 
     const KIND: &'static str = "VolumeAttributesClass";
     const PLURAL: &'static str = "volumeattributesclasses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -14,7 +14,8 @@ impl crate::Resource for ::k8s_openapi::api::storage::v1beta1::VolumeAttributesC
     const KIND: &'static str = "VolumeAttributesClass";
     const PLURAL: &'static str = "volumeattributesclasses";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

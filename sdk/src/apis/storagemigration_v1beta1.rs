@@ -15,7 +15,8 @@ for ::k8s_openapi::api::storagemigration::v1beta1::StorageVersionMigration {
     const KIND: &'static str = "StorageVersionMigration";
     const PLURAL: &'static str = "storageversionmigrations";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -42,7 +42,7 @@ pub struct BrokerTemplateInstance {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the state of this BrokerTemplateInstance.
     pub spec: BrokerTemplateInstanceSpec,
 }
@@ -58,7 +58,8 @@ impl crate::Resource for BrokerTemplateInstance {
     const KIND: &'static str = "BrokerTemplateInstance";
     const PLURAL: &'static str = "brokertemplateinstances";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -106,7 +107,7 @@ pub struct Template {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// labels is a optional set of labels that are applied to every object during the Template to Config transformation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
@@ -129,7 +130,8 @@ impl crate::Resource for Template {
     const KIND: &'static str = "Template";
     const PLURAL: &'static str = "templates";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -176,9 +178,7 @@ pub struct ComGithubOpenshiftApiTemplateV1Template {
     pub message: ::std::option::Option<::std::string::String>,
     /// metadata is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub metadata: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    >,
+    pub metadata: ::std::option::Option<crate::meta::ObjectMeta>,
     /// objects is an array of resources to include in this template. If a namespace value is hardcoded in the object, it will be removed during template instantiation, however if the namespace value is, or contains, a ${PARAMETER_REFERENCE}, the resolved value after parameter substitution will be respected and the object will be created in that namespace.
     pub objects: ::std::vec::Vec<
         ::k8s_openapi::apimachinery::pkg::runtime::RawExtension,
@@ -246,7 +246,7 @@ pub struct TemplateInstance {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// spec describes the desired state of this TemplateInstance.
     pub spec: TemplateInstanceSpec,
     /// status describes the current state of this TemplateInstance.
@@ -259,7 +259,8 @@ impl crate::Resource for TemplateInstance {
     const KIND: &'static str = "TemplateInstance";
     const PLURAL: &'static str = "templateinstances";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

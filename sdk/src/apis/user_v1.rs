@@ -26,7 +26,7 @@ pub struct Group {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// users is the list of users in this group.
     pub users: ::std::vec::Vec<::std::string::String>,
 }
@@ -42,7 +42,8 @@ impl crate::Resource for Group {
     const KIND: &'static str = "Group";
     const PLURAL: &'static str = "groups";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -59,7 +60,7 @@ pub struct Identity {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// extra holds extra information about this identity
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: ::std::option::Option<
@@ -80,7 +81,8 @@ impl crate::Resource for Identity {
     const KIND: &'static str = "Identity";
     const PLURAL: &'static str = "identities";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -97,7 +99,7 @@ pub struct User {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: crate::meta::ObjectMeta,
     /// fullName is the full name of user
     #[serde(rename = "fullName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -114,7 +116,8 @@ impl crate::Resource for User {
     const KIND: &'static str = "User";
     const PLURAL: &'static str = "users";
     type Scope = crate::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = crate::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

@@ -1,4 +1,4 @@
-use wagather_sdk::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use wagather_sdk::meta::ObjectMeta;
 use wagather_sdk::{Client, Resource, scope};
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -12,6 +12,7 @@ impl Resource for Node {
     const KIND: &'static str = "Node";
     const PLURAL: &'static str = "nodes";
     type Scope = scope::Cluster;
+    type Metadata = ObjectMeta;
     fn metadata(&self) -> &ObjectMeta {
         &self.metadata
     }

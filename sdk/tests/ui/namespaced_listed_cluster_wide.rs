@@ -1,4 +1,4 @@
-use wagather_sdk::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use wagather_sdk::meta::ObjectMeta;
 use wagather_sdk::{Client, ListParams, Resource, scope};
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -12,6 +12,7 @@ impl Resource for Pod {
     const KIND: &'static str = "Pod";
     const PLURAL: &'static str = "pods";
     type Scope = scope::Namespaced;
+    type Metadata = ObjectMeta;
     fn metadata(&self) -> &ObjectMeta {
         &self.metadata
     }

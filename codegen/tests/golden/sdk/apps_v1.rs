@@ -12,7 +12,8 @@ impl crate::Resource for ::k8s_openapi::api::apps::v1::Deployment {
     const KIND: &'static str = "Deployment";
     const PLURAL: &'static str = "deployments";
     type Scope = crate::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }

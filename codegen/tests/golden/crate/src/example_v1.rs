@@ -32,7 +32,7 @@ pub struct Gadget {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: ::wagather_sdk::meta::ObjectMeta,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: ::std::option::Option<GadgetSpec>,
 }
@@ -48,7 +48,8 @@ impl ::wagather_sdk::Resource for Gadget {
     const KIND: &'static str = "Gadget";
     const PLURAL: &'static str = "gadgets";
     type Scope = ::wagather_sdk::scope::Cluster;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::wagather_sdk::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
@@ -146,7 +147,7 @@ pub struct Widget {
     pub kind: ::std::string::String,
     /// Standard object metadata.
     #[serde(default)]
-    pub metadata: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub metadata: ::wagather_sdk::meta::ObjectMeta,
     /// spec is the desired state.
     pub spec: WidgetSpec,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -158,7 +159,8 @@ impl ::wagather_sdk::Resource for Widget {
     const KIND: &'static str = "Widget";
     const PLURAL: &'static str = "widgets";
     type Scope = ::wagather_sdk::scope::Namespaced;
-    fn metadata(&self) -> &::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    type Metadata = ::wagather_sdk::meta::ObjectMeta;
+    fn metadata(&self) -> &Self::Metadata {
         &self.metadata
     }
 }
