@@ -146,6 +146,13 @@ fn k8s_openapi_path(name: &str) -> TokenStream {
 /// `meta::ObjectMeta` for it (timestamps kept as text), not k8s-openapi's.
 const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
+/// Kubernetes' timestamp definitions: generated structs use the SDK's `meta::Time` (the
+/// server's text, kept as is) for them, so no generated kind links a date-time parser.
+const TIMES: [&str; 2] = [
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Time",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime",
+];
+
 /// Doc attributes for a description.
 ///
 /// API descriptions are prose, not Markdown, so they are adjusted to read the same in
@@ -538,6 +545,10 @@ impl<'a> ModuleGen<'a> {
             Ty::Ref(name) => {
                 if name == OBJECT_META {
                     return Ok(self.object_meta());
+                }
+                if TIMES.contains(&name.as_str()) {
+                    let sdk = &self.sdk;
+                    return Ok(quote!(#sdk::meta::Time));
                 }
                 if is_external(self.api, name) {
                     return Ok(k8s_openapi_path(name));

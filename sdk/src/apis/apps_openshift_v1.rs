@@ -227,15 +227,11 @@ pub struct DeploymentCondition {
     /// The last time the condition transitioned from one status to another.
     #[serde(rename = "lastTransitionTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_transition_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_transition_time: ::std::option::Option<crate::meta::Time>,
     /// The last time this condition was updated.
     #[serde(rename = "lastUpdateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_update_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_update_time: ::std::option::Option<crate::meta::Time>,
     /// A human readable message indicating details about the transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,

@@ -575,15 +575,11 @@ pub struct BuildCondition {
     /// The last time the condition transitioned from one status to another.
     #[serde(rename = "lastTransitionTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_transition_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_transition_time: ::std::option::Option<crate::meta::Time>,
     /// The last time this condition was updated.
     #[serde(rename = "lastUpdateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_update_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_update_time: ::std::option::Option<crate::meta::Time>,
     /// A human readable message indicating details about the transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
@@ -625,9 +621,7 @@ pub struct StepInfo {
     /// startTime is a timestamp representing the server time when this Step started. it is represented in RFC3339 form and is in UTC.
     #[serde(rename = "startTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub start_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub start_time: ::std::option::Option<crate::meta::Time>,
 }
 /// StageInfo contains details about a build stage.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -642,9 +636,7 @@ pub struct StageInfo {
     /// startTime is a timestamp representing the server time when this Stage started. It is represented in RFC3339 form and is in UTC.
     #[serde(rename = "startTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub start_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub start_time: ::std::option::Option<crate::meta::Time>,
     /// steps contains details about each step that occurs during a build stage including start time and duration in milliseconds.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub steps: ::std::option::Option<::std::vec::Vec<StepInfo>>,
@@ -658,9 +650,7 @@ pub struct BuildStatus {
     /// completionTimestamp is a timestamp representing the server time when this Build was finished, whether that build failed or succeeded.  It reflects the time at which the Pod running the Build terminated. It is represented in RFC3339 form and is in UTC.
     #[serde(rename = "completionTimestamp")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub completion_timestamp: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub completion_timestamp: ::std::option::Option<crate::meta::Time>,
     /// conditions represents the latest available observations of a build's current state.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub conditions: ::std::option::Option<::std::vec::Vec<BuildCondition>>,
@@ -696,9 +686,7 @@ pub struct BuildStatus {
     /// startTimestamp is a timestamp representing the server time when this Build started running in a Pod. It is represented in RFC3339 form and is in UTC.
     #[serde(rename = "startTimestamp")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub start_timestamp: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub start_timestamp: ::std::option::Option<crate::meta::Time>,
 }
 /// Build encapsulates the inputs needed to produce a new deployable image, as well as the status of the execution and a reference to the Pod which executed the build.
 ///
@@ -885,9 +873,7 @@ pub struct ImageChangeTriggerStatus {
     /// lastTriggerTime is the last time this particular ImageStreamTag triggered a Build to start. This field is only updated when this trigger specifically started a Build.
     #[serde(rename = "lastTriggerTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_trigger_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_trigger_time: ::std::option::Option<crate::meta::Time>,
     /// lastTriggeredImageID represents the sha/id of the ImageStreamTag when a Build for this BuildConfig was started. The lastTriggeredImageID is updated each time a Build for this BuildConfig is started, even if this ImageStreamTag is not the reason the Build is started.
     #[serde(rename = "lastTriggeredImageID")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

@@ -53,15 +53,11 @@ pub struct SignatureCondition {
     /// Last time the condition was checked.
     #[serde(rename = "lastProbeTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_probe_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_probe_time: ::std::option::Option<crate::meta::Time>,
     /// Last time the condition transit from one status to another.
     #[serde(rename = "lastTransitionTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_transition_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_transition_time: ::std::option::Option<crate::meta::Time>,
     /// Human readable message indicating details about last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
@@ -114,9 +110,7 @@ pub struct ImageSignature {
     pub content: ::std::string::String,
     /// If specified, it is the time of signature's creation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub created: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub created: ::std::option::Option<crate::meta::Time>,
     /// A human readable string representing image's identity. It could be a product name and version, or an image pull spec (e.g. "registry.access.redhat.com/rhel7/rhel:7.2").
     #[serde(rename = "imageIdentity")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -296,9 +290,7 @@ pub struct TagEventCondition {
     /// lastTransitionTime is the time the condition transitioned from one status to another.
     #[serde(rename = "lastTransitionTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_transition_time: ::std::option::Option<
-        ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-    >,
+    pub last_transition_time: ::std::option::Option<crate::meta::Time>,
     /// message is a human readable description of the details about last transition, complementing reason.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
@@ -314,7 +306,7 @@ pub struct TagEventCondition {
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TagEvent {
     /// created holds the time the TagEvent was created
-    pub created: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+    pub created: crate::meta::Time,
     /// dockerImageReference is the string that can be used to pull this image
     #[serde(rename = "dockerImageReference")]
     pub docker_image_reference: ::std::string::String,

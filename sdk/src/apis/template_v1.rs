@@ -206,7 +206,7 @@ pub struct TemplateInstanceSpec {
 pub struct TemplateInstanceCondition {
     /// lastTransitionTime is the last time a condition status transitioned from one state to another.
     #[serde(rename = "lastTransitionTime")]
-    pub last_transition_time: ::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+    pub last_transition_time: crate::meta::Time,
     /// message is a human readable description of the details of the last transition, complementing reason.
     pub message: ::std::string::String,
     /// reason is a brief machine readable explanation for the condition's last transition.
