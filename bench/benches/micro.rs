@@ -161,6 +161,7 @@ fn benches(c: &mut Criterion) {
     let cache = tempfile::tempdir().expect("tempdir");
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeOptions::default()
     })
     .expect("runtime");
     c.bench_function("load/compile_cold", |b| {

@@ -34,6 +34,9 @@ use wagather_host::{
 };
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
+/// What cluster-operators gathers in the suite.
+const SAMPLE_INPUT: &str = "31 ClusterOperators of the Insights sample";
+
 /// Largest acceptable wasm / native time of the same gather.
 const RATIO_BUDGET: f64 = 1.15;
 /// Largest acceptable release component of `cluster-operators`, in KB (1000 bytes).
@@ -117,7 +120,7 @@ fn sizes(guests: &[PathBuf], results: &mut SuiteResults) {
         let bytes = std::fs::metadata(path).expect("component").len();
         let mut size = figure(
             &format!("size/{package}"),
-            &format!("{package} component, release (opt-level s, LTO, strip)"),
+            &format!("{package} component, release (opt-level 3, LTO, strip)"),
             "KB",
             Summary::exact(bytes as f64 / 1000.0),
         );
@@ -248,6 +251,7 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
     let cache = tempfile::tempdir().expect("tempdir");
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeOptions::default()
     })
     .expect("runtime");
     let operators = runtime.load(&guests[0]).expect("load cluster-operators");
@@ -263,7 +267,7 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
         &operators,
         &sample.api,
         "cluster-operators",
-        "31 ClusterOperators of the Insights sample",
+        SAMPLE_INPUT,
         |api| Box::pin(native::cluster_operators(api)),
         results,
     );
@@ -288,42 +292,58 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
     // 3. Decoding inside the guest.
     decoding(settings, &tokio, &runtime, &echo, &pods.api, "", results);
 
-    // 3b. What helps: the same guests with opt-level 3 instead of the release profile's "s"
-    // (full runs only: it is a second release build of the guests).
+    // 3b. The trade-off behind the release profile's opt-level 3: the same guests built for
+    // size (opt-level "s"), their sizes and speed (full runs only: a second build of the guests).
     if !settings.quick {
-        let o3 = build_guests_in(
-            &target_dir().join("wagather-bench/opt-level-3"),
-            &["--config", "profile.release.opt-level=3"],
-            &["pod-inventory", ECHO_GUEST],
+        let small = build_guests_in(
+            &target_dir().join("wagather-bench/opt-level-s"),
+            &["--config", "profile.release.opt-level=\"s\""],
+            &["cluster-operators", "pod-inventory", ECHO_GUEST],
         )
-        .expect("building the opt-level 3 guests");
-        let bytes = std::fs::metadata(&o3[0]).expect("component").len();
-        results.figures.push(figure(
-            "size/pod-inventory/opt-level-3",
-            "pod-inventory component built with opt-level 3 (LTO, strip)",
-            "KB",
-            Summary::exact(bytes as f64 / 1000.0),
-        ));
-        let inventory_o3 = runtime.load(&o3[0]).expect("load pod-inventory (O3)");
-        let echo_o3 = runtime.load(&o3[1]).expect("load bench-echo (O3)");
+        .expect("building the opt-level s guests");
+        for (package, path) in ["cluster-operators", "pod-inventory"].iter().zip(&small) {
+            let bytes = std::fs::metadata(path).expect("component").len();
+            results.figures.push(figure(
+                &format!("size/{package}/opt-level-s"),
+                &format!("{package} component built with opt-level \"s\" (LTO, strip)"),
+                "KB",
+                Summary::exact(bytes as f64 / 1000.0),
+            ));
+        }
+        let operators_small = runtime.load(&small[0]).expect("load cluster-operators (s)");
         compare(
             settings,
             &tokio,
             &runtime,
-            &inventory_o3,
+            &operators_small,
+            &sample.api,
+            "cluster-operators-opt-level-s",
+            SAMPLE_INPUT,
+            |api| Box::pin(native::cluster_operators(api)),
+            results,
+        );
+        let inventory_small = runtime.load(&small[1]).expect("load pod-inventory (s)");
+        compare(
+            settings,
+            &tokio,
+            &runtime,
+            &inventory_small,
             &pods.api,
-            "pod-inventory-opt-level-3",
+            "pod-inventory-opt-level-s",
             &label,
             |api| Box::pin(native::pod_inventory(api)),
             results,
         );
+        let echo_small = runtime
+            .load(&small[2])
+            .expect("load bench-echo (opt-level s)");
         decoding(
             settings,
             &tokio,
             &runtime,
-            &echo_o3,
+            &echo_small,
             &pods.api,
-            "-opt-level-3",
+            "-opt-level-s",
             results,
         );
     }
@@ -588,6 +608,7 @@ fn child_gather(args: &[String]) {
     let tokio = tokio::runtime::Runtime::new().expect("tokio");
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(PathBuf::from(cache)),
+        ..RuntimeOptions::default()
     })
     .expect("runtime");
     let out = tempfile::tempdir().expect("tempdir");

@@ -8,9 +8,9 @@
 
 use http_body_util::BodyExt;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, ObjectList};
-use kube::core::Resource as _;
-use wagather_sdk::{Config, Gather, Record};
+use kube::api::{Api, ListParams, ObjectList};
+use wagather_sdk::apis::config_v1::ClusterOperator;
+use wagather_sdk::{Config, Gather, Record, ResourceExt as _};
 
 use crate::BenchError;
 
@@ -34,15 +34,41 @@ where
     }
 }
 
-/// `cluster-operators` natively: every ClusterOperator to `config/clusteroperator/<name>`.
+/// Lists every `K` with `client`, following `continue`, decoded into the SDK's own type for the
+/// kind. This is what `Api<K>::list` does (`kube::core::Request` builds the same request and
+/// `Client::request` decodes it); `Api<K>` itself needs a type implementing `kube::Resource`,
+/// which the SDK's generated OpenShift kinds are not.
+async fn list_all_sdk<K: wagather_sdk::Resource>(
+    client: &kube::Client,
+) -> Result<Vec<K>, BenchError> {
+    let path = if K::GROUP.is_empty() {
+        format!("/api/{}/{}", K::VERSION, K::PLURAL)
+    } else {
+        format!("/apis/{}/{}/{}", K::GROUP, K::VERSION, K::PLURAL)
+    };
+    let request = kube::core::Request::new(path);
+    let mut params = ListParams::default().limit(PAGE);
+    let mut items = Vec::new();
+    loop {
+        let list = request.list(&params).map_err(kube::Error::BuildRequest)?;
+        let page: wagather_sdk::List<K> = client.request(list).await?;
+        items.extend(page.items);
+        match page.metadata.continue_.filter(|t| !t.is_empty()) {
+            Some(token) => params = params.continue_token(&token),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// `cluster-operators` natively: every ClusterOperator to `config/clusteroperator/<name>`,
+/// decoded into the same generated `ClusterOperator` type as the guest's.
 pub async fn cluster_operators(client: &kube::Client) -> Result<Vec<Record>, BenchError> {
-    let gvk = GroupVersionKind::gvk("config.openshift.io", "v1", "ClusterOperator");
-    let resource = ApiResource::from_gvk_with_plural(&gvk, "clusteroperators");
-    let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
     let mut ctx = Gather::new(Config::default());
-    for operator in list_all(&api).await? {
-        let name = operator.meta().name.clone().unwrap_or_default();
-        ctx.record_json(format!("config/clusteroperator/{name}"), &operator)?;
+    for operator in list_all_sdk::<ClusterOperator>(client).await? {
+        ctx.record_json(
+            format!("config/clusteroperator/{}", operator.name()),
+            &operator,
+        )?;
     }
     finish(ctx)
 }

@@ -58,6 +58,7 @@ fn benches(c: &mut Criterion) {
     let cache = tempfile::tempdir().expect("tempdir");
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeOptions::default()
     })
     .expect("runtime");
     let tokio = tokio::runtime::Runtime::new().expect("tokio");

@@ -37,7 +37,8 @@ pub use cluster::{ApiEndpoint, ClusterError};
 pub use gather::{GatherOptions, GatherSummary, GathererReport, gather_to_archive, run_all};
 pub use manifest::{CONTRACT, MANIFEST_SECTION, Manifest, ManifestError, read_manifest};
 pub use runtime::{
-    LoadError, LoadErrorKind, LoadedGatherer, RunOutcome, Runtime, RuntimeError, RuntimeOptions,
+    LoadError, LoadErrorKind, LoadedGatherer, PoolOptions, RunOutcome, Runtime, RuntimeError,
+    RuntimeOptions,
 };
 
 /// An error and its causes on one line (`outer: inner: innermost`), as the

@@ -159,7 +159,10 @@ async fn gather(args: GatherArgs) -> Result<()> {
     } else {
         args.cache_dir.clone().or_else(default_cache_dir)
     };
-    let runtime = Runtime::new(RuntimeOptions { cache_dir })?;
+    let runtime = Runtime::new(RuntimeOptions {
+        cache_dir,
+        ..RuntimeOptions::default()
+    })?;
 
     let options = gather_options(&args)?;
 

@@ -10,13 +10,17 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, Store, Trap, UpdateDeadline};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+    UpdateDeadline,
+};
 use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::host::bindings::{self, GatherOutput, GathererPre, RecordFormat as WitFormat};
 use crate::host::{HostState, Note};
-use crate::limits::Limits;
+use crate::limits::{self, Limits};
 use crate::logs::GuestOutput;
 use crate::manifest::{self, Manifest, ManifestError};
 use crate::policy::{GatherPolicy, HostPolicy};
@@ -36,11 +40,129 @@ const EPOCH_TICK: Duration = Duration::from_millis(1);
 const DEADLINE_GRACE: Duration = Duration::from_millis(250);
 
 /// Settings of a [`Runtime`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RuntimeOptions {
     /// Where compiled components are cached; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
+    /// The pooling instance allocator's settings; `None` allocates every
+    /// instance on demand (a fresh mapping per run).
+    pub pool: Option<PoolOptions>,
 }
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            cache_dir: None,
+            pool: Some(PoolOptions::default()),
+        }
+    }
+}
+
+/// The pooling instance allocator: instance, memory and table slots are
+/// reserved once when the runtime starts and reused run after run.
+///
+/// It is the default because a run in a reused slot does not map, fault in
+/// and unmap its linear memory again: the memory a gatherer touched (up to
+/// `keep_resident_bytes`) stays resident and is zeroed in place, which is
+/// most of the difference between a wasm gatherer and the same code compiled
+/// into the host (see BENCHMARKS.md, `gather/*`). The slots are address
+/// space, not memory: a memory slot reserves 4 GiB plus guard pages.
+///
+/// The pool bounds what a gatherer's [`Limits`] can allow: a run whose limits
+/// exceed the pool's ceilings (`MAX_MEMORIES` memories, `max_tables`,
+/// `max_table_elements`, `max_instances` core instances) is refused before it
+/// starts, with a message naming the limit. Runs beyond `max_instances` at
+/// once wait for a slot; the wait does not count toward their deadline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Gatherer instances alive at once.
+    pub max_instances: u32,
+    /// Most core instances one gatherer may create ([`Limits::max_instances`]).
+    pub max_core_instances: u32,
+    /// Most tables one gatherer may create ([`Limits::max_tables`]).
+    pub max_tables: u32,
+    /// Most elements of one table ([`Limits::max_table_elements`]).
+    pub max_table_elements: usize,
+    /// Linear memory a reused slot keeps resident (zeroed in place rather than
+    /// returned to the kernel). A finished run's slot holds up to this much
+    /// of what it touched until the next run reuses it.
+    pub keep_resident_bytes: usize,
+}
+
+impl Default for PoolOptions {
+    /// Room for the default [`Limits`] and eight times the default gather
+    /// parallelism. A slot keeps up to the default memory limit resident: a
+    /// 10,000-pod gather touches about 150 MiB, and faulting that in again
+    /// every run cost it about 15% of its time (BENCHMARKS.md). The memory is
+    /// what the process needed at its peak anyway; lower it to hand memory
+    /// back to the kernel between periods.
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self {
+            max_instances: 32,
+            max_core_instances: limits.max_instances as u32,
+            max_tables: limits.max_tables as u32,
+            max_table_elements: limits.max_table_elements,
+            keep_resident_bytes: limits.memory_bytes,
+        }
+    }
+}
+
+impl PoolOptions {
+    /// The wasmtime pooling configuration for these options.
+    fn config(&self) -> PoolingAllocationConfig {
+        // A Rust component has one or two memories and a few core instances
+        // and tables; the totals are sized for that, the per-component
+        // ceilings for the limits.
+        let instances = self.max_instances.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(instances)
+            .total_stacks(instances)
+            .total_core_instances(instances * 8)
+            .max_core_instances_per_component(self.max_core_instances)
+            .total_memories(instances * 2)
+            .max_memories_per_component(limits::MAX_MEMORIES as u32)
+            .max_memory_size(WASM32_MAX_MEMORY)
+            .total_tables(instances * 8)
+            .max_tables_per_component(self.max_tables)
+            .table_elements(self.max_table_elements)
+            .linear_memory_keep_resident(self.keep_resident_bytes)
+            // Zero only the pages a run dirtied, where the kernel can tell.
+            .pagemap_scan(Enabled::Auto);
+        pool
+    }
+
+    /// Whether a run with `limits` fits the pool; the message names the
+    /// first limit that does not.
+    fn admits(&self, limits: &Limits) -> Result<(), String> {
+        let checks = [
+            (
+                "max_instances",
+                limits.max_instances,
+                self.max_core_instances as usize,
+            ),
+            ("max_tables", limits.max_tables, self.max_tables as usize),
+            (
+                "max_table_elements",
+                limits.max_table_elements,
+                self.max_table_elements,
+            ),
+        ];
+        for (name, wanted, ceiling) in checks {
+            if wanted > ceiling {
+                return Err(format!(
+                    "limit {name} = {wanted} exceeds the runtime's instance pool, which \
+                     allows at most {ceiling}; lower the limit or raise the pool's ceiling"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The largest linear memory a 32-bit wasm guest can address; per-gatherer
+/// memory is capped lower by [`Limits::memory_bytes`].
+const WASM32_MAX_MEMORY: usize = 1 << 32;
 
 /// Why the runtime could not start.
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +248,21 @@ pub struct RunOutcome {
     pub response_bytes: u64,
 }
 
+impl RunOutcome {
+    /// The outcome of a run that never started.
+    fn refused(reason: String) -> Self {
+        Self {
+            records: Vec::new(),
+            errors: vec![reason],
+            panic: None,
+            duration: Duration::ZERO,
+            api_calls: 0,
+            denied_requests: 0,
+            response_bytes: 0,
+        }
+    }
+}
+
 /// The engine, the linker and the deadline ticker: one per process.
 #[derive(Clone)]
 pub struct Runtime {
@@ -136,6 +273,9 @@ struct Inner {
     engine: Engine,
     linker: Linker<HostState>,
     cache_dir: Option<PathBuf>,
+    /// The instance pool, and one permit per slot so that runs wait for a
+    /// slot instead of failing to instantiate.
+    pool: Option<(PoolOptions, Arc<Semaphore>)>,
     engine_hash: String,
     started: Instant,
     /// Held for its `Drop`, which stops the thread.
@@ -177,6 +317,9 @@ impl Runtime {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        if let Some(pool) = &options.pool {
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool.config()));
+        }
         let engine = Engine::new(&config).map_err(engine_error)?;
 
         let mut linker = Linker::new(&engine);
@@ -210,6 +353,10 @@ impl Runtime {
                 engine,
                 linker,
                 cache_dir: options.cache_dir,
+                pool: options.pool.map(|pool| {
+                    let slots = Arc::new(Semaphore::new(pool.max_instances.max(1) as usize));
+                    (pool, slots)
+                }),
                 engine_hash,
                 started: Instant::now(),
                 _ticker: Ticker {
@@ -319,6 +466,22 @@ impl Runtime {
         Ok(component)
     }
 
+    /// Waits for a free instance slot when the runtime pools instances,
+    /// after checking that `limits` fit the pool. The slot is held until the
+    /// returned permit is dropped.
+    async fn pool_slot(
+        &self,
+        limits: &Limits,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, String> {
+        let Some((pool, slots)) = &self.inner.pool else {
+            return Ok(None);
+        };
+        pool.admits(limits)?;
+        // The semaphore is never closed, so acquiring cannot fail.
+        let permit = slots.clone().acquire_owned().await;
+        Ok(permit.ok())
+    }
+
     /// Runs one gatherer once, in a fresh store, under `limits`. Never fails:
     /// whatever the guest does ends up in the outcome's errors.
     pub async fn run(
@@ -329,8 +492,15 @@ impl Runtime {
         host_policy: &HostPolicy,
         config: &[(String, String)],
     ) -> RunOutcome {
-        let started = Instant::now();
         let name = gatherer.manifest.name.as_str();
+        let _slot = match self.pool_slot(limits).await {
+            Ok(slot) => slot,
+            Err(reason) => {
+                tracing::warn!(gatherer = name, "gatherer not run: {reason}");
+                return RunOutcome::refused(reason);
+            }
+        };
+        let started = Instant::now();
         let (stdout, stderr) = GuestOutput::pair(name, limits.max_log_bytes);
         // Nothing is granted: no preopened directories, no environment, no
         // arguments, no sockets or name lookups. Clocks and random stay.
@@ -416,6 +586,10 @@ impl Runtime {
         api: &kube::Client,
     ) -> wasmtime::Result<()> {
         let limits = Limits::default();
+        let _slot = self
+            .pool_slot(&limits)
+            .await
+            .map_err(wasmtime::Error::msg)?;
         let name = gatherer.manifest.name.as_str();
         let state = HostState::new(
             name,

@@ -18,6 +18,7 @@ fn compiled_component_is_cached_and_reused() {
     let cache = tempfile::tempdir().expect("tempdir");
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeOptions::default()
     })
     .expect("runtime");
 
@@ -42,6 +43,7 @@ fn compiled_component_is_cached_and_reused() {
     // A second runtime (another process, as far as the cache can tell) reuses the file.
     let runtime = Runtime::new(RuntimeOptions {
         cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeOptions::default()
     })
     .expect("runtime");
     let second = runtime.load(&component).expect("second load");

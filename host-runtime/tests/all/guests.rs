@@ -99,6 +99,7 @@ pub fn runtime() -> Runtime {
             let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wagather-test-cache");
             Runtime::new(RuntimeOptions {
                 cache_dir: Some(cache),
+                ..RuntimeOptions::default()
             })
             .expect("runtime")
         })

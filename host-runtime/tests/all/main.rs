@@ -8,5 +8,6 @@ mod gather_snapshot;
 mod guests;
 mod hostile;
 mod limits;
+mod pool;
 mod post;
 mod world;
