@@ -116,15 +116,11 @@ impl Gather {
                 reason: "JSON record names have no extension: the host appends \".json\"".into(),
             });
         }
-        let mut value = serde_json::to_value(value).map_err(|source| Error::Encode {
+        let mut data = serde_json::to_vec(value).map_err(|source| Error::Encode {
             what: format!("record {name:?}"),
             source,
         })?;
-        drop_managed_fields(&mut value);
-        let data = serde_json::to_vec(&value).map_err(|source| Error::Encode {
-            what: format!("record {name:?}"),
-            source,
-        })?;
+        crate::managed_fields::strip(&mut data);
         self.push(Record {
             name,
             format: RecordFormat::Json,
@@ -203,18 +199,6 @@ pub fn check_record_name(name: &str) -> Result<()> {
         name: name.to_owned(),
         reason: format!("the name {problem}"),
     })
-}
-
-fn drop_managed_fields(value: &mut serde_json::Value) {
-    fn drop_from_object(value: &mut serde_json::Value) {
-        if let Some(metadata) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-            metadata.remove("managedFields");
-        }
-    }
-    drop_from_object(value);
-    if let Some(items) = value.get_mut("items").and_then(|i| i.as_array_mut()) {
-        items.iter_mut().for_each(drop_from_object);
-    }
 }
 
 #[cfg(test)]
