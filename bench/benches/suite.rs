@@ -254,43 +254,54 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
         ..RuntimeOptions::default()
     })
     .expect("runtime");
-    let operators = runtime.load(&guests[0]).expect("load cluster-operators");
-    let inventory = runtime.load(&guests[1]).expect("load pod-inventory");
-    let echo = runtime.load(&guests[2]).expect("load bench-echo");
-
-    // 2a. cluster-operators against the bundled Insights sample.
     let sample = tokio.block_on(serve(&workspace().join("testdata/insights-archive-sample")));
-    compare(
-        settings,
-        &tokio,
-        &runtime,
-        &operators,
-        &sample.api,
-        "cluster-operators",
-        SAMPLE_INPUT,
-        |api| Box::pin(native::cluster_operators(api)),
-        results,
-    );
-
-    // 2b. pod-inventory against generated pods.
     let pods_dir = tempfile::tempdir().expect("tempdir");
     data::write_pods(pods_dir.path(), settings.pods, 100).expect("writing pods");
     let pods = tokio.block_on(serve(pods_dir.path()));
     let label = format!("{} pods in 100 namespaces", settings.pods);
-    compare(
-        settings,
-        &tokio,
-        &runtime,
-        &inventory,
-        &pods.api,
-        "pod-inventory",
-        &label,
-        |api| Box::pin(native::pod_inventory(api)),
-        results,
-    );
 
-    // 3. Decoding inside the guest.
-    decoding(settings, &tokio, &runtime, &echo, &pods.api, "", results);
+    // 2a. cluster-operators against the bundled Insights sample, 2b. pod-inventory against
+    // generated pods, 3. decoding inside the guest; for `guests` (cluster-operators,
+    // pod-inventory, bench-echo) built one way, `suffix` naming the build in figure ids.
+    let measure = |guests: &[PathBuf], suffix: &str, results: &mut SuiteResults| {
+        let load = |path: &PathBuf| {
+            runtime
+                .load(path)
+                .unwrap_or_else(|e| panic!("loading {}: {e}", path.display()))
+        };
+        compare(
+            settings,
+            &tokio,
+            &runtime,
+            &load(&guests[0]),
+            &sample.api,
+            &format!("cluster-operators{suffix}"),
+            SAMPLE_INPUT,
+            |api| Box::pin(native::cluster_operators(api)),
+            results,
+        );
+        compare(
+            settings,
+            &tokio,
+            &runtime,
+            &load(&guests[1]),
+            &pods.api,
+            &format!("pod-inventory{suffix}"),
+            &label,
+            |api| Box::pin(native::pod_inventory(api)),
+            results,
+        );
+        decoding(
+            settings,
+            &tokio,
+            &runtime,
+            &load(&guests[2]),
+            &pods.api,
+            suffix,
+            results,
+        );
+    };
+    measure(guests, "", results);
 
     // 3b. The trade-off behind the release profile's opt-level 3: the same guests built for
     // size (opt-level "s"), their sizes and speed (full runs only: a second build of the guests).
@@ -310,42 +321,7 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
                 Summary::exact(bytes as f64 / 1000.0),
             ));
         }
-        let operators_small = runtime.load(&small[0]).expect("load cluster-operators (s)");
-        compare(
-            settings,
-            &tokio,
-            &runtime,
-            &operators_small,
-            &sample.api,
-            "cluster-operators-opt-level-s",
-            SAMPLE_INPUT,
-            |api| Box::pin(native::cluster_operators(api)),
-            results,
-        );
-        let inventory_small = runtime.load(&small[1]).expect("load pod-inventory (s)");
-        compare(
-            settings,
-            &tokio,
-            &runtime,
-            &inventory_small,
-            &pods.api,
-            "pod-inventory-opt-level-s",
-            &label,
-            |api| Box::pin(native::pod_inventory(api)),
-            results,
-        );
-        let echo_small = runtime
-            .load(&small[2])
-            .expect("load bench-echo (opt-level s)");
-        decoding(
-            settings,
-            &tokio,
-            &runtime,
-            &echo_small,
-            &pods.api,
-            "-opt-level-s",
-            results,
-        );
+        measure(&small, "-opt-level-s", results);
     }
 
     // 4. Peak memory of a host process.

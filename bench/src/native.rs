@@ -10,6 +10,7 @@ use http_body_util::BodyExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, ObjectList};
 use wagather_sdk::apis::config_v1::ClusterOperator;
+use wagather_sdk::request::Target;
 use wagather_sdk::{Config, Gather, Record, ResourceExt as _};
 
 use crate::BenchError;
@@ -41,11 +42,8 @@ where
 async fn list_all_sdk<K: wagather_sdk::Resource>(
     client: &kube::Client,
 ) -> Result<Vec<K>, BenchError> {
-    let path = if K::GROUP.is_empty() {
-        format!("/api/{}/{}", K::VERSION, K::PLURAL)
-    } else {
-        format!("/apis/{}/{}/{}", K::GROUP, K::VERSION, K::PLURAL)
-    };
+    // Cluster-scoped and all-namespaces collections have the same path.
+    let path = wagather_sdk::request::collection_path::<K>(Target::AllNamespaces)?;
     let request = kube::core::Request::new(path);
     let mut params = ListParams::default().limit(PAGE);
     let mut items = Vec::new();

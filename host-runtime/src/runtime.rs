@@ -482,25 +482,18 @@ impl Runtime {
         Ok(permit.ok())
     }
 
-    /// Runs one gatherer once, in a fresh store, under `limits`. Never fails:
-    /// whatever the guest does ends up in the outcome's errors.
-    pub async fn run(
+    /// A fresh store for one run of `gatherer` started at `started`: WASI
+    /// with nothing granted and the guest's output captured, the host state
+    /// with its policy and deadline, the limiter and the epoch checkpoints.
+    fn store(
         &self,
         gatherer: &LoadedGatherer,
         api: &kube::Client,
         limits: &Limits,
         host_policy: &HostPolicy,
-        config: &[(String, String)],
-    ) -> RunOutcome {
+        started: Instant,
+    ) -> Store<HostState> {
         let name = gatherer.manifest.name.as_str();
-        let _slot = match self.pool_slot(limits).await {
-            Ok(slot) => slot,
-            Err(reason) => {
-                tracing::warn!(gatherer = name, "gatherer not run: {reason}");
-                return RunOutcome::refused(reason);
-            }
-        };
-        let started = Instant::now();
         let (stdout, stderr) = GuestOutput::pair(name, limits.max_log_bytes);
         // Nothing is granted: no preopened directories, no environment, no
         // arguments, no sockets or name lookups. Clocks and random stay.
@@ -522,6 +515,29 @@ impl Runtime {
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|state| &mut state.limiter);
         arm_deadline(&mut store);
+        store
+    }
+
+    /// Runs one gatherer once, in a fresh store, under `limits`. Never fails:
+    /// whatever the guest does ends up in the outcome's errors.
+    pub async fn run(
+        &self,
+        gatherer: &LoadedGatherer,
+        api: &kube::Client,
+        limits: &Limits,
+        host_policy: &HostPolicy,
+        config: &[(String, String)],
+    ) -> RunOutcome {
+        let name = gatherer.manifest.name.as_str();
+        let _slot = match self.pool_slot(limits).await {
+            Ok(slot) => slot,
+            Err(reason) => {
+                tracing::warn!(gatherer = name, "gatherer not run: {reason}");
+                return RunOutcome::refused(reason);
+            }
+        };
+        let started = Instant::now();
+        let mut store = self.store(gatherer, api, limits, host_policy, started);
 
         let call = async {
             let instance = gatherer.pre.instantiate_async(&mut store).await?;
@@ -590,18 +606,13 @@ impl Runtime {
             .pool_slot(&limits)
             .await
             .map_err(wasmtime::Error::msg)?;
-        let name = gatherer.manifest.name.as_str();
-        let state = HostState::new(
-            name,
-            WasiCtxBuilder::new().build(),
+        let mut store = self.store(
+            gatherer,
+            api,
             &limits,
-            api.clone(),
-            GatherPolicy::new(name, &gatherer.manifest.reads, &HostPolicy::default()),
-            Instant::now() + limits.deadline,
+            &HostPolicy::default(),
+            Instant::now(),
         );
-        let mut store = Store::new(&self.inner.engine, state);
-        store.limiter(|state| &mut state.limiter);
-        arm_deadline(&mut store);
         gatherer.pre.instantiate_async(&mut store).await?;
         Ok(())
     }
