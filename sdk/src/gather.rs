@@ -116,11 +116,10 @@ impl Gather {
                 reason: "JSON record names have no extension: the host appends \".json\"".into(),
             });
         }
-        let mut data = serde_json::to_vec(value).map_err(|source| Error::Encode {
+        let data = crate::managed_fields::to_vec(value).map_err(|source| Error::Encode {
             what: format!("record {name:?}"),
             source,
         })?;
-        crate::managed_fields::strip(&mut data);
         self.push(Record {
             name,
             format: RecordFormat::Json,
