@@ -227,7 +227,7 @@ fn fetch(path: String) -> Result<Vec<u8>> {
 }
 
 fn decode<T: DeserializeOwned>(body: &[u8], what: impl FnOnce() -> String) -> Result<T> {
-    serde_json::from_slice(body).map_err(|source| Error::Decode {
+    crate::json::from_bytes(body).map_err(|source| Error::Decode {
         what: what(),
         source,
     })

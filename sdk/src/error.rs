@@ -110,11 +110,11 @@ impl Status {
         struct Probe {
             kind: Option<String>,
         }
-        let is_status = serde_json::from_slice::<Probe>(body)
+        let is_status = crate::json::from_bytes::<Probe>(body)
             .ok()
             .and_then(|p| p.kind)
             .is_some_and(|kind| kind == "Status");
-        if is_status && let Ok(mut status) = serde_json::from_slice::<Status>(body) {
+        if is_status && let Ok(mut status) = crate::json::from_bytes::<Status>(body) {
             if status.code == 0 {
                 status.code = http_status;
             }

@@ -41,6 +41,7 @@ pub mod apis;
 pub mod client;
 pub mod error;
 pub mod gather;
+mod json;
 mod managed_fields;
 pub mod meta;
 pub mod params;
