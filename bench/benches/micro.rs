@@ -10,6 +10,11 @@
 //! - `roundtrip/*`: one `kube.http-request` guest -> host -> guest with a 1 KiB, 100 KiB and
 //!   10 MiB body from the snapshot server on loopback (`wasm`), and the same request made by the
 //!   host natively with the same `kube::Client` (`native`).
+//! - `work/*`: the cluster-operators gather's own work, its list response served from memory
+//!   (no network, no policy): as a guest in an engine like the host's, with epoch interruption,
+//!   the deadline's mechanism (`wasm`); in one without it (`wasm_no_epoch`, where a guest that
+//!   loops could not be stopped: what the deadline costs); and natively, the same decoding and
+//!   records in the host process (`native`).
 //!
 //! `cargo bench -p wagather-bench --bench micro`; `cargo test -p wagather-bench --benches` runs
 //! each once (quick mode).
@@ -31,9 +36,13 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// An engine like the host's (component model, epoch interruption) with the allocator and
 /// memory-image settings under test.
 fn engine(pooling: bool, cow: bool) -> Engine {
+    engine_with(pooling, cow, true)
+}
+
+fn engine_with(pooling: bool, cow: bool, epoch: bool) -> Engine {
     let mut config = Config::new();
     config.wasm_component_model(true);
-    config.epoch_interruption(true);
+    config.epoch_interruption(epoch);
     config.memory_init_cow(cow);
     if pooling {
         // Sized for a host running a handful of gatherers at once, with the host's default
@@ -78,6 +87,101 @@ fn bench_instantiate_with(
             let mut store = Store::new(engine, ());
             store.set_epoch_deadline(u64::MAX / 2);
             black_box(pre.instantiate(&mut store).expect("instantiate"));
+        })
+    });
+}
+
+/// The gatherer world, for running a guest without the host: `work/*` serves its requests from
+/// memory.
+mod world {
+    wasmtime::component::bindgen!({ path: "../wit", world: "gatherer" });
+}
+
+/// A store's state for `work/*`: WASI with nothing granted, and one response body.
+struct Served {
+    wasi: wasmtime_wasi::WasiCtx,
+    table: wasmtime::component::ResourceTable,
+    body: Arc<Vec<u8>>,
+}
+
+impl wasmtime_wasi::WasiView for Served {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl world::wagather::gatherer::kube::Host for Served {
+    fn http_request(
+        &mut self,
+        _: world::wagather::gatherer::kube::Request,
+    ) -> Result<world::wagather::gatherer::kube::Response, world::wagather::gatherer::kube::Error>
+    {
+        Ok(world::wagather::gatherer::kube::Response {
+            status: 200,
+            headers: Vec::new(),
+            body: self.body.to_vec(),
+        })
+    }
+}
+
+/// The 31 ClusterOperators of the bundled Insights sample as one list response.
+fn cluster_operator_list() -> Vec<u8> {
+    let dir =
+        wagather_bench::workspace().join("testdata/insights-archive-sample/config/clusteroperator");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("sample operators")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    let items: Vec<serde_json::Value> = paths
+        .iter()
+        .map(|path| serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON"))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ClusterOperatorList",
+        "metadata": {"resourceVersion": "1"},
+        "items": items,
+    }))
+    .expect("encode")
+}
+
+/// `work/<name>`: one run of `component` (instantiation and the `gather` call) in `engine`, its
+/// requests answered with `body`.
+fn bench_gather_in(
+    c: &mut Criterion,
+    name: &str,
+    engine: &Engine,
+    bytes: &[u8],
+    body: &Arc<Vec<u8>>,
+) {
+    let component = Component::new(engine, bytes).expect("compile");
+    let mut linker: Linker<Served> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("link WASI");
+    world::Gatherer::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
+        .expect("link kube");
+    let pre = world::GathererPre::new(linker.instantiate_pre(&component).expect("pre"))
+        .expect("gatherer pre");
+    c.bench_function(&format!("work/{name}"), |b| {
+        b.iter(|| {
+            let mut store = Store::new(
+                engine,
+                Served {
+                    wasi: wasmtime_wasi::WasiCtx::builder().build(),
+                    table: wasmtime::component::ResourceTable::new(),
+                    body: body.clone(),
+                },
+            );
+            store.set_epoch_deadline(u64::MAX / 2);
+            let gatherer = pre.instantiate(&mut store).expect("instantiate");
+            let output = gatherer.call_gather(&mut store, &[]).expect("gather");
+            assert!(output.errors.is_empty(), "{:?}", output.errors);
+            assert_eq!(output.records.len(), 31);
+            black_box(output)
         })
     });
 }
@@ -217,6 +321,19 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
+
+    // The gather's own work: in the guest with and without epoch checks, and natively.
+    let list = Arc::new(cluster_operator_list());
+    for (name, epoch) in [("wasm", true), ("wasm_no_epoch", false)] {
+        bench_gather_in(c, name, &engine_with(true, true, epoch), &bytes, &list);
+    }
+    c.bench_function("work/native", |b| {
+        b.iter(|| {
+            let records = native::cluster_operators_from(&list).expect("native records");
+            assert_eq!(records.len(), 31);
+            black_box(records)
+        })
+    });
 
     let Loopback { tokio, server, .. } = net;
     tokio.block_on(server.shutdown());

@@ -61,8 +61,25 @@ async fn list_all_sdk<K: wagather_sdk::Resource>(
 /// `cluster-operators` natively: every ClusterOperator to `config/clusteroperator/<name>`,
 /// decoded into the same generated `ClusterOperator` type as the guest's.
 pub async fn cluster_operators(client: &kube::Client) -> Result<Vec<Record>, BenchError> {
+    operator_records(list_all_sdk::<ClusterOperator>(client).await?)
+}
+
+/// `cluster-operators`' own work natively, without the request: one list response `body`
+/// decoded (as `kube::Client` decodes, from text) and turned into records.
+pub fn cluster_operators_from(body: &[u8]) -> Result<Vec<Record>, BenchError> {
+    let text = std::str::from_utf8(body).map_err(|e| BenchError::Http {
+        path: "(list body)".to_owned(),
+        reason: e.to_string(),
+    })?;
+    let list: wagather_sdk::List<ClusterOperator> = serde_json::from_str(text)?;
+    operator_records(list.items)
+}
+
+fn operator_records(
+    operators: impl IntoIterator<Item = ClusterOperator>,
+) -> Result<Vec<Record>, BenchError> {
     let mut ctx = Gather::new(Config::default());
-    for operator in list_all_sdk::<ClusterOperator>(client).await? {
+    for operator in operators {
         ctx.record_json(
             format!("config/clusteroperator/{}", operator.name()),
             &operator,

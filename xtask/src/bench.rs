@@ -70,6 +70,18 @@ const CRITERION_WHAT: &[(&str, &str)] = &[
         "the same GET made natively with the same `kube::Client`, body read whole",
     ),
     (
+        "work/wasm_no_epoch",
+        "cluster-operators' own work, its list served from memory (no network, no policy): the guest in an engine without epoch interruption, where a looping guest could not be stopped",
+    ),
+    (
+        "work/wasm",
+        "cluster-operators' own work, its list served from memory (no network, no policy): instantiation and `gather` in an engine like the host's (epoch interruption, pooling)",
+    ),
+    (
+        "work/native",
+        "cluster-operators' own work natively: the same list body decoded (as `kube::Client` does) into the same types, the same records",
+    ),
+    (
         "allowed_",
         "`GatherPolicy::check` of one guest request (see host-runtime/BENCHMARKS-sandbox.md)",
     ),
@@ -123,24 +135,34 @@ const MISSES: &[(&str, &str)] = &[
     ),
     (
         "gather/cluster-operators/ratio",
-        "About 0.3 ms more per run on a gather of under a millisecond, and it is the guest's own \
-         work: a perf profile of repeated runs (wasmtime's perf map, functions named from the \
-         unstripped build) put half of the process's samples in guest code, with the allocator \
-         (dlmalloc's malloc and free) and the record path's `serde_json::Value` round trip about \
-         a fifth of it each. The round trip is gone (records are cut with one scan of the bytes, \
-         see `sdk/src/managed_fields.rs`), which made both sides faster, since the native twin \
-         runs the same SDK code. Instantiation is about 15 µs and a request round trip costs what \
-         it does natively (`roundtrip/ratio/*`). What would close the rest: a faster guest \
-         allocator than wasm32's dlmalloc, and a heap reserved in one step instead of grown page \
-         by page in every fresh instance.",
+        "The request costs what it does natively (`roundtrip/ratio/*`) and instantiation about \
+         15 µs: the difference is the guest's own work, decoding 31 ClusterOperators and writing \
+         their records, which takes about twice its native time (`work/ratio`, the same work \
+         with the list served from memory). A sixth of that is epoch interruption, the mechanism \
+         behind the run's deadline (`work/epoch_cost`; wasmtime measures 14% on its own \
+         benchmarks). The rest is Cranelift against LLVM on serde_json's byte loops: a perf \
+         profile of repeated runs (wasmtime's perf map, functions named from the unstripped \
+         build) has escaping strings while writing records and finding string ends while reading \
+         as the top guest functions, and wasm32 scans 4 bytes per word where x86-64 scans 8. \
+         Taken: records leave `managedFields` unwritten instead of cutting them out afterwards, \
+         and bodies are checked for UTF-8 once instead of string by string (about 7% of the wasm \
+         gather). Measured and left: talc instead of dlmalloc and a heap reserved in one step \
+         (about 1% each), simd128 (nothing), Cranelift's inlining (1 to 2%, for longer \
+         compiles). What would close it: cheaper interruption checks, which wasmtime has in \
+         review (MMU-based epoch interruption, bytecodealliance/wasmtime#12990: about 3% \
+         instead of 14%), and keeping byte-heavy work out of the guest where the guest adds \
+         nothing to it, for example the host splitting list items and dropping `managedFields` \
+         natively for gatherers that store objects unchanged.",
     ),
     (
         "gather/pod-inventory/ratio",
-        "Decoding typed Pods runs at native speed (`decode/typed/ratio`); the rest is copying \
-         24 MB of response bodies into guest memory and the heap growth of a fresh instance. \
-         Decoding only the fields the gatherer reads (`decode/slim/*`: several times less \
-         work on both sides), which generated clients could offer as projection types, is the \
-         next lever.",
+        "Decoding typed Pods in the guest runs at about native speed (`decode/typed/ratio`: \
+         allocation-heavy work, where the guest's allocator keeps up with the host's); the rest \
+         is copying 24 MB of response bodies into guest memory, the epoch checks and the byte \
+         loops that cluster-operators shows (`work/*`). Decoding only the fields the gatherer \
+         reads (`decode/slim/*`: several times less work on both sides), which generated \
+         clients could offer as projection types, is the next lever for its time, not for the \
+         ratio: `decode/slim/ratio` is the byte loops alone.",
     ),
     ("gather/cluster-operators-opt-level-s/ratio", SIZE_OPTIMIZED),
     ("gather/pod-inventory-opt-level-s/ratio", SIZE_OPTIMIZED),
@@ -213,7 +235,7 @@ pub fn run(quick: bool) -> Result<()> {
             verbatim.push((command, output));
         }
     }
-    add_roundtrip_ratios(&mut rows);
+    add_ratios(&mut rows);
     let notes = suite_notes(&target.join("wagather-bench/suite.json"));
     let mut markdown = render(&machine_facts(&root), &rows, &notes, &verbatim);
     markdown.push_str(&crate_notes(&root)?);
@@ -481,27 +503,52 @@ fn suite_notes(path: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Adds `roundtrip/ratio/<size>` rows: wasm / native median of the criterion round trips.
-fn add_roundtrip_ratios(rows: &mut Vec<Row>) {
+/// Ratios of criterion medians, added as rows: (numerator id, denominator id, ratio id, what).
+/// Each id may be followed by the same suffix (a body size); `{suffix}` in `what` names it.
+const RATIOS: &[(&str, &str, &str, &str)] = &[
+    (
+        "roundtrip/wasm/",
+        "roundtrip/native/",
+        "roundtrip/ratio/",
+        "one http-request round trip with a {suffix} body: wasm / native",
+    ),
+    (
+        "work/wasm",
+        "work/native",
+        "work/ratio",
+        "cluster-operators' own work (list served from memory): wasm / native",
+    ),
+    (
+        "work/wasm",
+        "work/wasm_no_epoch",
+        "work/epoch_cost",
+        "cluster-operators' own work in the guest: with / without epoch interruption (what the deadline costs)",
+    ),
+];
+
+/// Adds the [`RATIOS`] whose two figures were measured.
+fn add_ratios(rows: &mut Vec<Row>) {
     let medians: BTreeMap<String, (f64, String)> = rows
         .iter()
         .filter_map(|r| Some((r.id.clone(), (parse_nanos(&r.median)?, r.command.clone()))))
         .collect();
     let mut added = Vec::new();
-    for (id, (wasm, command)) in &medians {
-        let Some(size) = id.strip_prefix("roundtrip/wasm/") else {
-            continue;
-        };
-        if let Some((native, _)) = medians.get(&format!("roundtrip/native/{size}")) {
-            added.push(Row {
-                id: format!("roundtrip/ratio/{size}"),
-                what: format!("one http-request round trip with a {size} body: wasm / native"),
-                median: format!("{:.2} x", wasm / native),
-                spread: "ratio of medians".to_owned(),
-                budget: String::new(),
-                verdict: "",
-                command: command.clone(),
-            });
+    for (numerator, denominator, ratio, what) in RATIOS {
+        for (id, (value, command)) in &medians {
+            let Some(suffix) = id.strip_prefix(numerator) else {
+                continue;
+            };
+            if let Some((base, _)) = medians.get(&format!("{denominator}{suffix}")) {
+                added.push(Row {
+                    id: format!("{ratio}{suffix}"),
+                    what: what.replace("{suffix}", suffix),
+                    median: format!("{:.2} x", value / base),
+                    spread: "ratio of medians".to_owned(),
+                    budget: String::new(),
+                    verdict: "",
+                    command: command.clone(),
+                });
+            }
         }
     }
     rows.extend(added);
@@ -699,7 +746,7 @@ mod tests {
     }
 
     #[test]
-    fn round_trip_ratios_pair_wasm_with_native() {
+    fn ratios_pair_figures_with_the_same_suffix() {
         let row = |id: &str, median: &str| Row {
             id: id.into(),
             what: String::new(),
@@ -713,14 +760,36 @@ mod tests {
             row("roundtrip/native/1KiB", "100.0 µs"),
             row("roundtrip/wasm/1KiB", "150.0 µs"),
             row("roundtrip/wasm/10MiB", "9.00 ms"),
+            row("work/wasm", "600.0 µs"),
+            row("work/wasm_no_epoch", "500.0 µs"),
+            row("work/native", "250.0 µs"),
         ];
-        add_roundtrip_ratios(&mut rows);
-        let ratios: Vec<(&str, &str)> = rows[3..]
+        add_ratios(&mut rows);
+        let ratios: Vec<(&str, &str, &str)> = rows[6..]
             .iter()
-            .map(|r| (r.id.as_str(), r.median.as_str()))
+            .map(|r| (r.id.as_str(), r.median.as_str(), r.what.as_str()))
             .collect();
-        // 10MiB has no native figure, so no ratio.
-        assert_eq!(ratios, [("roundtrip/ratio/1KiB", "1.50 x")]);
+        // 10MiB has no native figure, so no ratio; `work/wasm_no_epoch` has no native twin.
+        assert_eq!(
+            ratios,
+            [
+                (
+                    "roundtrip/ratio/1KiB",
+                    "1.50 x",
+                    "one http-request round trip with a 1KiB body: wasm / native"
+                ),
+                (
+                    "work/ratio",
+                    "2.40 x",
+                    "cluster-operators' own work (list served from memory): wasm / native"
+                ),
+                (
+                    "work/epoch_cost",
+                    "1.20 x",
+                    "cluster-operators' own work in the guest: with / without epoch interruption (what the deadline costs)"
+                ),
+            ]
+        );
     }
 
     #[test]
