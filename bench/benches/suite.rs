@@ -11,7 +11,9 @@
 //! 3. Decoding the 10,000-pod list inside the guest (timed by the guest) against the same
 //!    decoding natively, typed (`k8s_openapi` `Pod`) and slim (only what a summary reads).
 //! 4. Peak resident memory (`VmHWM`) of a host process (this binary again, as a child) that
-//!    runs one gather of each size against the parent's snapshot server.
+//!    runs one gather of each size against the same snapshot server.
+//!
+//! The snapshot servers run in child processes (this binary again), apart from the gathers.
 //!
 //! `cargo bench -p wagather-bench --bench suite` writes
 //! `$CARGO_TARGET_DIR/wagather-bench/suite.json`; without `--bench` (as under
@@ -50,9 +52,10 @@ struct Settings {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--child-gather") {
-        child_gather(&args[2..]);
-        return;
+    match args.get(1).map(String::as_str) {
+        Some("--child-gather") => return child_gather(&args[2..]),
+        Some("--child-serve") => return child_serve(&args[2..]),
+        _ => {}
     }
     let quick = !args.iter().any(|a| a == "--bench");
     let settings = Settings {
@@ -214,21 +217,73 @@ fn which(program: &str) -> Option<PathBuf> {
     })
 }
 
+/// A snapshot server in a child process (this binary again), and a client of it.
+///
+/// The server runs apart from the measured gathers, as a cluster's API server does: sharing the
+/// process (and its allocator) with a server holding 10,000 pods slowed the native twins by more
+/// than half, and not the guests, which have a heap of their own.
 struct Server {
-    server: SnapshotServer,
+    child: std::process::Child,
+    url: String,
     api: kube::Client,
 }
 
-async fn serve(root: &Path) -> Server {
-    let snapshot = Arc::new(Snapshot::load(root).expect("loading the snapshot"));
-    let server = SnapshotServer::start(snapshot, ([127, 0, 0, 1], 0).into())
-        .await
-        .expect("starting the snapshot server");
-    let api = ApiEndpoint::Server(server.url())
-        .client()
-        .await
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A benchmark's server has nothing to flush; a child whose parent dies without this sees
+        // its stdin close and stops too.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a child serving `what` (`sample`, or `pods <count>`) and connects to it.
+fn serve(tokio: &tokio::runtime::Runtime, what: &[&str]) -> Server {
+    use std::io::BufRead as _;
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--child-serve")
+        .args(what)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting the snapshot server process");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("child stdout"))
+        .read_line(&mut line)
+        .expect("reading the server's URL");
+    let url = line
+        .trim()
+        .strip_prefix("serving ")
+        .unwrap_or_else(|| panic!("the snapshot server process said {line:?}"))
+        .to_owned();
+    let api = tokio
+        .block_on(ApiEndpoint::Server(url.clone()).client())
         .expect("client");
-    Server { server, api }
+    Server { child, url, api }
+}
+
+/// The child side of [`serve`]: serves the snapshot, prints `serving <url>`, and stops when its
+/// stdin closes.
+fn child_serve(args: &[String]) {
+    let pods_dir = tempfile::tempdir().expect("tempdir");
+    let root = match args {
+        [what] if what == "sample" => workspace().join("testdata/insights-archive-sample"),
+        [what, count] if what == "pods" => {
+            let count = count.parse().expect("pod count");
+            data::write_pods(pods_dir.path(), count, 100).expect("writing pods");
+            pods_dir.path().to_owned()
+        }
+        _ => panic!("usage: --child-serve sample | pods <count>"),
+    };
+    let tokio = tokio::runtime::Runtime::new().expect("tokio");
+    let snapshot = Arc::new(Snapshot::load(&root).expect("loading the snapshot"));
+    let server = tokio
+        .block_on(SnapshotServer::start(snapshot, ([127, 0, 0, 1], 0).into()))
+        .expect("starting the snapshot server");
+    println!("serving {}", server.url());
+    // Serve until the parent closes stdin (or exits).
+    std::io::copy(&mut std::io::stdin(), &mut std::io::sink()).expect("stdin");
+    tokio.block_on(server.shutdown());
 }
 
 /// Names and bytes, the part of a record both sides must agree on.
@@ -254,10 +309,8 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
         ..RuntimeOptions::default()
     })
     .expect("runtime");
-    let sample = tokio.block_on(serve(&workspace().join("testdata/insights-archive-sample")));
-    let pods_dir = tempfile::tempdir().expect("tempdir");
-    data::write_pods(pods_dir.path(), settings.pods, 100).expect("writing pods");
-    let pods = tokio.block_on(serve(pods_dir.path()));
+    let sample = serve(&tokio, &["sample"]);
+    let pods = serve(&tokio, &["pods", &settings.pods.to_string()]);
     let label = format!("{} pods in 100 namespaces", settings.pods);
 
     // 2a. cluster-operators against the bundled Insights sample, 2b. pod-inventory against
@@ -329,18 +382,18 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
         (
             "memory/cluster-operators",
             &guests[0],
-            &sample.server,
+            &sample,
             "31 ClusterOperators".to_owned(),
         ),
         (
             "memory/pod-inventory",
             &guests[1],
-            &pods.server,
+            &pods,
             format!("{} pods", settings.pods),
         ),
     ] {
         let samples: Vec<f64> = (0..settings.rounds.min(3))
-            .map(|_| child_peak(component, &server.url(), cache.path()))
+            .map(|_| child_peak(component, &server.url, cache.path()))
             .collect();
         let mut f = figure(
             id,
@@ -355,11 +408,6 @@ fn gathers(settings: &Settings, guests: &[PathBuf], results: &mut SuiteResults) 
         );
         results.figures.push(f);
     }
-
-    tokio.block_on(async {
-        sample.server.shutdown().await;
-        pods.server.shutdown().await;
-    });
 }
 
 type NativeFuture<'a> = std::pin::Pin<
