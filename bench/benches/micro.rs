@@ -127,27 +127,24 @@ impl world::wagather::gatherer::kube::Host for Served {
     }
 }
 
-/// The 31 ClusterOperators of the bundled Insights sample as one list response.
-fn cluster_operator_list() -> Vec<u8> {
-    let dir =
-        wagather_bench::workspace().join("testdata/insights-archive-sample/config/clusteroperator");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("sample operators")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    let items: Vec<serde_json::Value> = paths
-        .iter()
-        .map(|path| serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON"))
-        .collect();
-    serde_json::to_vec(&serde_json::json!({
-        "apiVersion": "config.openshift.io/v1",
-        "kind": "ClusterOperatorList",
-        "metadata": {"resourceVersion": "1"},
-        "items": items,
-    }))
-    .expect("encode")
+/// The list response cluster-operators gets in the suite: the 31 ClusterOperators of the
+/// bundled Insights sample, as the snapshot server serves them.
+fn cluster_operator_list(tokio: &tokio::runtime::Runtime) -> Vec<u8> {
+    let sample = wagather_bench::workspace().join("testdata/insights-archive-sample");
+    let snapshot = Arc::new(Snapshot::load(&sample).expect("loading the sample"));
+    tokio.block_on(async {
+        let server = SnapshotServer::start(snapshot, ([127, 0, 0, 1], 0).into())
+            .await
+            .expect("sample server");
+        let api = ApiEndpoint::Server(server.url())
+            .client()
+            .await
+            .expect("client");
+        let path = "/apis/config.openshift.io/v1/clusteroperators?limit=500";
+        let body = native::fetch(&api, path).await.expect("list");
+        server.shutdown().await;
+        body
+    })
 }
 
 /// `work/<name>`: one run of `component` (instantiation and the `gather` call) in `engine`, its
@@ -323,7 +320,7 @@ fn benches(c: &mut Criterion) {
     }
 
     // The gather's own work: in the guest with and without epoch checks, and natively.
-    let list = Arc::new(cluster_operator_list());
+    let list = Arc::new(cluster_operator_list(&net.tokio));
     for (name, epoch) in [("wasm", true), ("wasm_no_epoch", false)] {
         bench_gather_in(c, name, &engine_with(true, true, epoch), &bytes, &list);
     }
