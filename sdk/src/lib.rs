@@ -10,8 +10,13 @@
 //! - [`macro@gatherer`]: the attribute that exports a function as the component's entry point
 //!   and embeds the manifest of what it reads.
 //! - [`meta`]: the metadata of generated kinds, timestamps kept as the server's text.
+//! - [`Object`] and [`Dynamic`]: objects as the server sent them, and resources named at run
+//!   time; [`Gather::record_object`] archives them as a Go program would ([`go_json`]).
+//! - [`manifest`]: the embedded manifest as data, and an audit of requests against it.
 //! - [`testing`] (host target only): an in-process fake API so a gatherer is unit-testable with
 //!   plain `cargo test`.
+//! - `native` (feature `native`, host target only): a transport to a real cluster, so the same
+//!   gatherer runs as a native binary.
 //!
 //! A gatherer (with the `config_v1` feature):
 //!
@@ -41,10 +46,16 @@ pub mod apis;
 pub mod client;
 pub mod error;
 pub mod gather;
+pub mod go_json;
 mod json;
 mod managed_fields;
+pub mod manifest;
 pub mod meta;
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+pub mod native;
+pub mod object;
 pub mod params;
+mod record_object;
 pub mod request;
 pub mod resource;
 #[cfg(not(target_arch = "wasm32"))]
@@ -61,6 +72,7 @@ pub mod __private;
 pub use client::{AllNamespaces, Client, InNamespace, List, get_raw};
 pub use error::{Error, Result, Status};
 pub use gather::{Config, Gather, Output, Record, RecordFormat};
+pub use object::{Dynamic, Object};
 pub use params::{ListParams, VersionMatch};
 pub use resource::{ObjectMetadata, Resource, ResourceExt, scope};
 pub use wagather_sdk_macros::gatherer;
@@ -76,6 +88,7 @@ pub mod prelude {
     pub use crate::client::{Client, List};
     pub use crate::error::{Error, Result};
     pub use crate::gather::Gather;
+    pub use crate::object::{Dynamic, Object};
     pub use crate::params::ListParams;
     pub use crate::resource::{ObjectMetadata, Resource, ResourceExt};
     pub use wagather_sdk_macros::gatherer;

@@ -1,0 +1,114 @@
+//! The Insights Operator's anonymizers (`pkg/utils/anonymize`).
+//!
+//! Both keep the length of what they hide and are idempotent, which is what lets a port be
+//! checked against archives the operator already anonymized.
+
+use serde_json::Value;
+use wagather_sdk::Object;
+
+/// `anonymize.String`: one `x` per byte of `s` (Go's `len` counts bytes).
+pub fn x(s: &str) -> String {
+    "x".repeat(s.len())
+}
+
+/// `anonymize.URL`: every character but `.`, `-`, `/` and `:` becomes `x` (one per character).
+pub fn url(s: &str) -> String {
+    s.chars()
+        .map(|c| if matches!(c, '.' | '-' | '/' | ':') { c } else { 'x' })
+        .collect()
+}
+
+/// `anonymize.URLCSV`: [`url`] on each comma-separated part.
+pub fn url_csv(s: &str) -> String {
+    s.split(',').map(url).collect::<Vec<_>>().join(",")
+}
+
+/// `anonymize.UnstructuredNestedStringField`: the value at `path` becomes [`x`] of itself; a
+/// value that is not a string becomes `""`, as in Go. Fails, changing nothing, when the path
+/// is missing or leads through something that is not an object.
+pub fn nested_string(object: &mut Object, path: &[&str]) -> Result<(), String> {
+    match object.get_mut(path) {
+        Some(value) => {
+            let hidden = x(value.as_str().unwrap_or(""));
+            *value = Value::String(hidden);
+            Ok(())
+        }
+        None => Err(format!("unable to find field '[{}]'", path.join(" "))),
+    }
+}
+
+/// `anonymize.SensitiveEnvVars`: in every container of `containers`, the value of each
+/// environment variable whose name contains `HTTP_PROXY` or `HTTPS_PROXY` becomes [`x`].
+pub fn sensitive_env_vars(containers: Option<&mut Value>) {
+    let Some(Value::Array(containers)) = containers else {
+        return;
+    };
+    for container in containers {
+        let Some(Value::Array(env)) = container.get_mut("env") else {
+            continue;
+        };
+        for var in env {
+            let sensitive = var
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.contains("HTTP_PROXY") || n.contains("HTTPS_PROXY"));
+            if sensitive && let Some(value) = var.get_mut("value") {
+                // Go's field is a plain string: a missing value is "", which stays "" (and
+                // omitempty keeps it out); a present one keeps its length.
+                let hidden = x(value.as_str().unwrap_or(""));
+                *value = Value::String(hidden);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn x_counts_bytes_and_url_keeps_separators() {
+        assert_eq!(x("abc"), "xxx");
+        assert_eq!(x("é"), "xx");
+        assert_eq!(x(""), "");
+        assert_eq!(url("http://proxy.example.com:3128/a-b"), "xxxx://xxxxx.xxxxxxx.xxx:xxxx/x-x");
+        assert_eq!(url("é"), "x");
+        assert_eq!(url_csv("a.b,c:d,"), "x.x,x:x,");
+        assert_eq!(url(&url("https://x.y")), url("https://x.y"));
+    }
+
+    #[test]
+    fn nested_strings_are_hidden_where_they_are() {
+        let mut obj: Object = serde_json::from_value(json!({
+            "spec": {"providerID": "aws:///us-east-2a/i-0", "n": 5, "list": ["a"]}
+        }))
+        .unwrap();
+        nested_string(&mut obj, &["spec", "providerID"]).unwrap();
+        nested_string(&mut obj, &["spec", "n"]).unwrap();
+        assert!(nested_string(&mut obj, &["spec", "missing"]).is_err());
+        assert!(nested_string(&mut obj, &["spec", "list", "0"]).is_err());
+        assert_eq!(
+            obj.into_value(),
+            json!({"spec": {"providerID": "xxxxxxxxxxxxxxxxxxxxx", "n": "", "list": ["a"]}})
+        );
+    }
+
+    #[test]
+    fn only_proxy_variables_are_hidden() {
+        let mut containers = json!([
+            {"name": "a", "env": [
+                {"name": "HTTPS_PROXY", "value": "http://p:1"},
+                {"name": "NO_PROXY", "value": "x.y"},
+                {"name": "MY_HTTP_PROXY_URL", "value": "ab"},
+                {"name": "HTTP_PROXY", "valueFrom": {"secretKeyRef": {}}},
+            ]},
+            {"name": "b"},
+        ]);
+        sensitive_env_vars(Some(&mut containers));
+        assert_eq!(containers[0]["env"][0]["value"], "xxxxxxxxxx");
+        assert_eq!(containers[0]["env"][1]["value"], "x.y");
+        assert_eq!(containers[0]["env"][2]["value"], "xx");
+        assert_eq!(containers[0]["env"][3].get("value"), None);
+    }
+}
