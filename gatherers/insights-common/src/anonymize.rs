@@ -62,6 +62,43 @@ pub fn sensitive_env_vars(containers: Option<&mut Value>) {
     }
 }
 
+/// `[]byte(anonymize.String(string(b)))` on a `[]byte` field, which JSON carries as base64:
+/// the base64 of as many `x`s as `encoded` decodes to bytes. `None` when `encoded` is not
+/// standard base64 (Go would not have decoded the object).
+pub fn x_base64(encoded: &str) -> Option<String> {
+    // Go's decoder skips line breaks inside base64.
+    let text: Vec<u8> = encoded.bytes().filter(|b| *b != b'\r' && *b != b'\n').collect();
+    if text.len() % 4 != 0 {
+        return None;
+    }
+    let padding = text.iter().rev().take_while(|b| **b == b'=').count();
+    let valid = |b: &u8| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/';
+    if padding > 2 || !text[..text.len() - padding].iter().all(valid) {
+        return None;
+    }
+    let decoded_len = text.len() / 4 * 3 - padding;
+    Some(base64(&vec![b'x'; decoded_len]))
+}
+
+/// Standard base64 with padding, as Go's `encoding/json` writes a `[]byte`.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +129,20 @@ mod tests {
             obj.into_value(),
             json!({"spec": {"providerID": "xxxxxxxxxxxxxxxxxxxxx", "n": "", "list": ["a"]}})
         );
+    }
+
+    #[test]
+    fn base64_bytes_are_hidden_by_their_decoded_length() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        // "hello" is 5 bytes: five x's.
+        assert_eq!(x_base64("aGVsbG8="), Some(base64(b"xxxxx")));
+        assert_eq!(x_base64("eHh4eHg="), Some("eHh4eHg=".to_owned()));
+        assert_eq!(x_base64("aGVs\nbG8="), Some(base64(b"xxxxx")));
+        assert_eq!(x_base64("abc"), None);
+        assert_eq!(x_base64("a*c="), None);
     }
 
     #[test]

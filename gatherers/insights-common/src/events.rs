@@ -92,6 +92,29 @@ pub fn of_interval(events: &[Object], now: Instant, interval: std::time::Duratio
     events.iter().filter(|e| is_new(e, oldest)).collect()
 }
 
+/// `gatherNamespaceEvents`: for a namespace starting with `openshift-`, its events of the last
+/// `interval`, compacted, as the record `events/<namespace>`; `None` when there are none (or
+/// the namespace is not an `openshift-` one). Needs the read `v1/events` in that namespace.
+pub fn namespace_events(
+    ctx: &mut wagather_sdk::Gather,
+    namespace: &str,
+    now: Instant,
+    interval: std::time::Duration,
+) -> wagather_sdk::Result<bool> {
+    if !namespace.starts_with("openshift-") {
+        return Ok(false);
+    }
+    let events = wagather_sdk::apis::core_v1::events()
+        .namespaced(namespace)
+        .list_objects(&wagather_sdk::ListParams::default())?;
+    let recent = of_interval(&events, now, interval);
+    if recent.is_empty() {
+        return Ok(false);
+    }
+    ctx.record_go_json(format!("events/{namespace}"), &compact(recent))?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,19 @@ pub fn samples_under(dir: &str) -> Vec<(String, Value)> {
     }).collect()
 }
 
+/// The objects of [`samples_under`] `dir` whose file is named after the object, as IO names
+/// its records: a few sample files are copies of another object under another name, which
+/// IO's code cannot have written and a server would not serve twice.
+pub fn sample_objects(dir: &str) -> Vec<(String, Value)> {
+    samples_under(dir)
+        .into_iter()
+        .filter(|(path, object)| {
+            let stem = path.rsplit('/').next().unwrap_or("").trim_end_matches(".json");
+            object["metadata"]["name"].as_str() == Some(stem)
+        })
+        .collect()
+}
+
 /// `object` as a server sends it: `kind` and `apiVersion` (when `type_meta`) and a
 /// `managedFields` entry in its metadata.
 pub fn served(object: &Value, api_version: &str, kind: &str, type_meta: bool) -> Value {

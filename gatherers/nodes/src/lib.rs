@@ -66,12 +66,12 @@ fn anonymize(node: &mut Object) {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, record_json, samples_under};
+    use insights_common::testing::{Server, assert_matches_sample, record_json, sample_objects};
     use serde_json::json;
 
     #[test]
     fn writes_every_node_as_the_sample_has_it() {
-        let nodes = samples_under("config/node");
+        let nodes = sample_objects("config/node");
         assert_eq!(nodes.len(), 2);
         let server = Server::new();
         let items: Vec<_> = nodes.iter().map(|(_, n)| n.clone()).collect();
