@@ -66,6 +66,17 @@ pub fn gather_singleton<K: Resource<Scope = scope::Cluster>>(
     }
 }
 
+/// The objects of `resource` as IO's dynamic client lists them: every object, with `kind`
+/// and `apiVersion`; none, and no error, when the server does not serve the resource (a 404:
+/// the CRD is not installed), as IO treats `NotFound`.
+pub fn list_dynamic(resource: &Dynamic) -> Result<Vec<Object>> {
+    match resource.list_all(&ListParams::default()) {
+        Ok(objects) => Ok(objects),
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

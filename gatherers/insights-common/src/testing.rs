@@ -72,8 +72,8 @@ pub fn sample_objects(dir: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// `object` as a server sends it: `kind` and `apiVersion` (when `type_meta`) and a
-/// `managedFields` entry in its metadata.
+/// `object` as a server sends it: `kind` and `apiVersion` (when `type_meta`) and, unless it
+/// has some, a `managedFields` entry in its metadata.
 pub fn served(object: &Value, api_version: &str, kind: &str, type_meta: bool) -> Value {
     let mut object = object.clone();
     let Some(map) = object.as_object_mut() else {
@@ -87,7 +87,10 @@ pub fn served(object: &Value, api_version: &str, kind: &str, type_meta: bool) ->
         map.remove("kind");
     }
     let metadata = map.entry("metadata").or_insert_with(|| json!({}));
-    if let Some(metadata) = metadata.as_object_mut() {
+    // Objects the sample kept managedFields of are served with theirs.
+    if let Some(metadata) = metadata.as_object_mut()
+        && !metadata.contains_key("managedFields")
+    {
         metadata.insert(
             "managedFields".into(),
             json!([{"manager": "test", "operation": "Update", "apiVersion": api_version,
