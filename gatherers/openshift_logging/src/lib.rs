@@ -1,0 +1,51 @@
+//! `clusterconfig/openshift_logging`: every ClusterLogging.
+//!
+//! IO (`gather_openshift_logging.go`) lists `clusterloggings.logging.openshift.io/v1` with its
+//! dynamic client (objects keep `kind` and `apiVersion`) and writes each to
+//! `config/logging/<namespace>/<name>.json` without `managedFields`. A cluster without the
+//! resource gives no record and no error. Nothing is anonymized.
+
+use wagather_sdk::prelude::*;
+
+/// Records every object as IO does.
+#[gatherer(name = "clusterconfig/openshift_logging", reads = ["logging.openshift.io/v1/clusterloggings"])]
+pub fn gather(ctx: &mut Gather) -> Result<()> {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced("logging.openshift.io", "v1", "clusterloggings"))? {
+        #[allow(unused_mut)]
+        let mut object = object;
+        ctx.record_object(format!("config/logging/{}/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use insights_common::testing::{Server, assert_matches_sample, sample_objects};
+
+    const LIST: &str = "/apis/logging.openshift.io/v1/clusterloggings";
+
+    #[test]
+    fn writes_every_object_as_the_sample_has_it() {
+        let objects = sample_objects("config/logging");
+        assert!(!objects.is_empty());
+        let server = Server::new();
+        let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
+        server.list(LIST, "logging.openshift.io/v1", "ClusterLogging", &items);
+        let output = server.run(crate::__wagather_run, &[]);
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        assert_eq!(output.records.len(), objects.len());
+        for (path, _) in &objects {
+            assert_matches_sample(&output, path);
+        }
+        server.assert_reads(crate::__WAGATHER_MANIFEST);
+    }
+
+    #[test]
+    fn an_uninstalled_resource_is_no_record_and_no_error() {
+        let server = Server::new();
+        server.missing(&format!("{LIST}?limit=500"));
+        let output = server.run(crate::__wagather_run, &[]);
+        assert!(output.records.is_empty());
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
+    }
+}

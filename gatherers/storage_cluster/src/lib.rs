@@ -1,0 +1,51 @@
+//! `clusterconfig/storage_cluster`: every OpenShift Data Foundation StorageCluster.
+//!
+//! IO (`gather_storage_cluster.go`) lists `storageclusters.ocs.openshift.io/v1` with its
+//! dynamic client (objects keep `kind` and `apiVersion`) and writes each to
+//! `config/storage/<namespace>/storageclusters/<name>.json` without `managedFields`. A cluster
+//! without the resource gives no record and no error. Nothing is anonymized.
+
+use wagather_sdk::prelude::*;
+
+/// Records every object as IO does.
+#[gatherer(name = "clusterconfig/storage_cluster", reads = ["ocs.openshift.io/v1/storageclusters"])]
+pub fn gather(ctx: &mut Gather) -> Result<()> {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced("ocs.openshift.io", "v1", "storageclusters"))? {
+        #[allow(unused_mut)]
+        let mut object = object;
+        ctx.record_object(format!("config/storage/{}/storageclusters/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use insights_common::testing::{Server, assert_matches_sample, sample_objects};
+
+    const LIST: &str = "/apis/ocs.openshift.io/v1/storageclusters";
+
+    #[test]
+    fn writes_every_object_as_the_sample_has_it() {
+        let objects = sample_objects("config/storage/openshift-storage/storageclusters");
+        assert!(!objects.is_empty());
+        let server = Server::new();
+        let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
+        server.list(LIST, "ocs.openshift.io/v1", "StorageCluster", &items);
+        let output = server.run(crate::__wagather_run, &[]);
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        assert_eq!(output.records.len(), objects.len());
+        for (path, _) in &objects {
+            assert_matches_sample(&output, path);
+        }
+        server.assert_reads(crate::__WAGATHER_MANIFEST);
+    }
+
+    #[test]
+    fn an_uninstalled_resource_is_no_record_and_no_error() {
+        let server = Server::new();
+        server.missing(&format!("{LIST}?limit=500"));
+        let output = server.run(crate::__wagather_run, &[]);
+        assert!(output.records.is_empty());
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
+    }
+}
