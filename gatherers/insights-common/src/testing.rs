@@ -129,13 +129,20 @@ impl Server {
         self.api.respond_json(path, 200, &served(object, api_version, kind, true));
     }
 
-    /// Answers the list at `path` (no query; as `list_all` asks for it, `?limit=500` or
-    /// `?<query>&limit=500`) with `items`, as one page. Items of built-in kinds come without
+    /// Answers the list at `path` with `items`, as one page: at `path?limit=500` (or
+    /// `path&limit=500` when it has a query), as `list_all` asks, or at `path` when it names
+    /// its own `limit`. Items of built-in kinds come without
     /// `kind` and `apiVersion`, those of custom resources with them.
     pub fn list(&self, path: &str, api_version: &str, kind: &str, items: &[Value]) {
         let type_meta = !builtin(api_version);
         let items: Vec<Value> = items.iter().map(|i| served(i, api_version, kind, type_meta)).collect();
-        let query = if path.contains('?') { "&limit=500" } else { "?limit=500" };
+        let query = if path.contains("limit=") {
+            ""
+        } else if path.contains('?') {
+            "&limit=500"
+        } else {
+            "?limit=500"
+        };
         self.api.respond_json(
             &format!("{path}{query}"),
             200,
