@@ -15,6 +15,7 @@
 
 pub mod anonymize;
 pub mod events;
+pub mod pem;
 pub mod pods;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
