@@ -78,6 +78,14 @@ pub fn list_dynamic(resource: &Dynamic) -> Result<Vec<Object>> {
     }
 }
 
+/// `utils.GetAllNamespaces`: the first page of at most 1000 namespaces (IO does not read
+/// further pages). Needs the read `v1/namespaces`.
+pub fn first_namespaces() -> Result<Vec<Object>> {
+    Dynamic::of::<wagather_sdk::apis::core_v1::Namespace>()
+        .list(&ListParams::default().limit(1000))
+        .map(|page| page.items)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
