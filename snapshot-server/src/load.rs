@@ -16,6 +16,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+mod insights;
+
 use crate::catalog::{Catalog, CatalogError, KindInfo, split_api_version};
 use crate::snapshot::{
     LoadWarning, PodLog, Resource, ResourceId, Snapshot, StoredObject, WarningKind, add_resource,
@@ -204,6 +206,8 @@ struct Loader<'c> {
     dir_cache: HashMap<String, Option<(KindInfo, usize)>>,
     /// Every version an object of a group/version/kind is served under.
     version_cache: HashMap<(String, String, String), Vec<KindInfo>>,
+    /// Objects an Insights archive holds in shapes of its own (see `load/insights.rs`).
+    derived: insights::Derived,
 }
 
 type Skip = (WarningKind, String);
@@ -223,6 +227,7 @@ impl<'c> Loader<'c> {
             sources: HashMap::new(),
             dir_cache: HashMap::new(),
             version_cache: HashMap::new(),
+            derived: insights::Derived::default(),
         }
     }
 
@@ -236,6 +241,9 @@ impl<'c> Loader<'c> {
     }
 
     fn add_file(&mut self, rel: &Path, data: &[u8]) {
+        if self.take_insights_file(rel, data) {
+            return;
+        }
         let ext = rel
             .extension()
             .and_then(|e| e.to_str())
@@ -734,7 +742,8 @@ impl<'c> Loader<'c> {
             .push((rel.to_path_buf(), log));
     }
 
-    fn finish(self, source: &Path) -> Snapshot {
+    fn finish(mut self, source: &Path) -> Snapshot {
+        self.add_derived();
         // Hash the served content in key order, so the value depends on what is served and not
         // on the order files were read in (directory walk vs. tar order).
         let mut hasher = Sha256::new();
