@@ -107,10 +107,12 @@ impl NativeTransport {
 
     /// A server at `url` without credentials, e.g. the snapshot server on loopback.
     pub fn from_url(url: &str) -> std::result::Result<NativeTransport, NativeError> {
-        let uri = url.parse::<http::Uri>().map_err(|source| NativeError::Url {
-            url: url.to_owned(),
-            source,
-        })?;
+        let uri = url
+            .parse::<http::Uri>()
+            .map_err(|source| NativeError::Url {
+                url: url.to_owned(),
+                source,
+            })?;
         NativeTransport::with_config(runtime()?, Config::new(uri))
     }
 
@@ -234,7 +236,10 @@ mod tests {
     use std::net::TcpListener;
 
     /// A one-request HTTP server on loopback that answers `body` and returns what it received.
-    fn serve_once(status: &'static str, body: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    fn serve_once(
+        status: &'static str,
+        body: &'static str,
+    ) -> (String, std::thread::JoinHandle<String>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let handle = std::thread::spawn(move || {
@@ -302,7 +307,8 @@ mod tests {
 
     #[test]
     fn a_missing_kubeconfig_is_named() {
-        let err = NativeTransport::from_kubeconfig(Path::new("/nonexistent/kubeconfig")).unwrap_err();
+        let err =
+            NativeTransport::from_kubeconfig(Path::new("/nonexistent/kubeconfig")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/kubeconfig"), "{err}");
     }
 }

@@ -470,7 +470,8 @@ fn fetch_page(path: &str, fill: bool) -> Result<RawList> {
             if let Some(kind) = kind
                 && !item.0.contains_key("kind")
             {
-                item.0.insert("kind".to_owned(), Value::String(kind.to_owned()));
+                item.0
+                    .insert("kind".to_owned(), Value::String(kind.to_owned()));
             }
         }
     }
@@ -569,7 +570,11 @@ mod tests {
         assert_eq!(nodes.object_path(None, "n").unwrap(), "/api/v1/nodes/n");
         assert!(nodes.collection_path(Some("ns")).is_err());
         assert!(nodes.object_path(None, "../x").is_err());
-        assert!(Dynamic::cluster("g", "v1", "a/b").collection_path(None).is_err());
+        assert!(
+            Dynamic::cluster("g", "v1", "a/b")
+                .collection_path(None)
+                .is_err()
+        );
         assert_eq!(Dynamic::of::<Pod>(), Dynamic::namespaced("", "v1", "pods"));
         assert_eq!(nodes.api_version(), "v1");
         assert_eq!(jaegers.api_version(), "jaegertracing.io/v1");
@@ -599,9 +604,7 @@ mod tests {
             [
                 object(json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "a"}})),
                 // What the server sent stays.
-                object(
-                    json!({"kind": "Other", "apiVersion": "x/v1", "metadata": {"name": "b"}})
-                ),
+                object(json!({"kind": "Other", "apiVersion": "x/v1", "metadata": {"name": "b"}})),
             ]
         );
     }
@@ -656,7 +659,10 @@ mod tests {
         obj.set(&["spec", "new", "deep"], json!(null)).unwrap();
         assert_eq!(obj.get(&["spec", "new"]), Some(&json!({"deep": null})));
         let err = obj.set(&["spec", "s", "x"], json!(1)).unwrap_err();
-        assert_eq!(err.to_string(), "cannot set spec.s.x: spec.s is not an object");
+        assert_eq!(
+            err.to_string(),
+            "cannot set spec.s.x: spec.s is not an object"
+        );
         assert_eq!(obj.remove(&["spec", "list"]), Some(json!([1])));
         assert_eq!(obj.remove(&["nope", "x"]), None);
         *obj.get_mut(&["spec", "s"]).unwrap() = json!("changed");

@@ -24,7 +24,8 @@ struct Names {
 )]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
     let outside = |plural: &str| -> Result<Vec<String>> {
-        let objects = Dynamic::namespaced("monitoring.coreos.com", "v1", plural).list_all(&ListParams::default())?;
+        let objects = Dynamic::namespaced("monitoring.coreos.com", "v1", plural)
+            .list_all(&ListParams::default())?;
         Ok(objects
             .iter()
             .filter(|o| o.namespace() != Some("openshift-monitoring"))
@@ -44,7 +45,13 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     if prometheuses.is_empty() && alertmanagers.is_empty() {
         return Ok(());
     }
-    ctx.record_go_json("aggregated/custom_prometheuses_alertmanagers", &Names { prometheuses, alertmanagers })
+    ctx.record_go_json(
+        "aggregated/custom_prometheuses_alertmanagers",
+        &Names {
+            prometheuses,
+            alertmanagers,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -61,11 +68,33 @@ mod tests {
         let names = sample("aggregated/custom_prometheuses_alertmanagers.json");
         let server = Server::new();
         let mut prometheuses = vec![instance("k8s", "openshift-monitoring")];
-        prometheuses.extend(names["prometheuses"].as_array().unwrap().iter().map(|n| instance(n.as_str().unwrap(), "team-a")));
+        prometheuses.extend(
+            names["prometheuses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| instance(n.as_str().unwrap(), "team-a")),
+        );
         let mut alertmanagers = vec![instance("main", "openshift-monitoring")];
-        alertmanagers.extend(names["alertmanagers"].as_array().unwrap().iter().map(|n| instance(n.as_str().unwrap(), "team-a")));
-        server.list("/apis/monitoring.coreos.com/v1/prometheuses", "monitoring.coreos.com/v1", "Prometheus", &prometheuses);
-        server.list("/apis/monitoring.coreos.com/v1/alertmanagers", "monitoring.coreos.com/v1", "Alertmanager", &alertmanagers);
+        alertmanagers.extend(
+            names["alertmanagers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| instance(n.as_str().unwrap(), "team-a")),
+        );
+        server.list(
+            "/apis/monitoring.coreos.com/v1/prometheuses",
+            "monitoring.coreos.com/v1",
+            "Prometheus",
+            &prometheuses,
+        );
+        server.list(
+            "/apis/monitoring.coreos.com/v1/alertmanagers",
+            "monitoring.coreos.com/v1",
+            "Alertmanager",
+            &alertmanagers,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_matches_sample(&output, "aggregated/custom_prometheuses_alertmanagers.json");
@@ -75,12 +104,27 @@ mod tests {
     #[test]
     fn nothing_when_only_the_platform_stack_or_on_errors() {
         let server = Server::new();
-        server.list("/apis/monitoring.coreos.com/v1/prometheuses", "monitoring.coreos.com/v1", "Prometheus", &[instance("k8s", "openshift-monitoring")]);
-        server.list("/apis/monitoring.coreos.com/v1/alertmanagers", "monitoring.coreos.com/v1", "Alertmanager", &[]);
+        server.list(
+            "/apis/monitoring.coreos.com/v1/prometheuses",
+            "monitoring.coreos.com/v1",
+            "Prometheus",
+            &[instance("k8s", "openshift-monitoring")],
+        );
+        server.list(
+            "/apis/monitoring.coreos.com/v1/alertmanagers",
+            "monitoring.coreos.com/v1",
+            "Alertmanager",
+            &[],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.records.is_empty() && output.errors.is_empty());
         let server = Server::new();
-        server.list("/apis/monitoring.coreos.com/v1/prometheuses", "monitoring.coreos.com/v1", "Prometheus", &[instance("p", "x")]);
+        server.list(
+            "/apis/monitoring.coreos.com/v1/prometheuses",
+            "monitoring.coreos.com/v1",
+            "Prometheus",
+            &[instance("p", "x")],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.records.is_empty());
         assert_eq!(output.errors.len(), 1);

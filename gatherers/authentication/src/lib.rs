@@ -32,7 +32,12 @@ mod tests {
     #[test]
     fn writes_the_object_as_the_sample_has_it() {
         let server = Server::new();
-        server.object(PATH, &sample("config/authentication.json"), "config.openshift.io/v1", "Authentication");
+        server.object(
+            PATH,
+            &sample("config/authentication.json"),
+            "config.openshift.io/v1",
+            "Authentication",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), 1);

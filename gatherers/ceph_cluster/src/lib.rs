@@ -11,7 +11,9 @@ use wagather_sdk::serde_json::Value;
 /// Records `config/storage/<namespace>/cephclusters/<name>` for every Ceph cluster.
 #[gatherer(name = "clusterconfig/ceph_cluster", reads = ["ceph.rook.io/v1/cephclusters"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for cluster in insights_common::list_dynamic(&Dynamic::namespaced("ceph.rook.io", "v1", "cephclusters"))? {
+    for cluster in
+        insights_common::list_dynamic(&Dynamic::namespaced("ceph.rook.io", "v1", "cephclusters"))?
+    {
         let path = format!(
             "config/storage/{}/cephclusters/{}",
             cluster.namespace().unwrap_or(""),
@@ -28,7 +30,8 @@ mod tests {
     use serde_json::json;
 
     const LIST: &str = "/apis/ceph.rook.io/v1/cephclusters";
-    const PATH: &str = "config/storage/openshift-storage/cephclusters/ocs-storagecluster-cephcluster.json";
+    const PATH: &str =
+        "config/storage/openshift-storage/cephclusters/ocs-storagecluster-cephcluster.json";
 
     #[test]
     fn writes_the_status_only() {
@@ -44,7 +47,10 @@ mod tests {
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_matches_sample(&output, PATH);
-        assert_eq!(record_json(&output, "config/storage/rook/cephclusters/bare.json"), serde_json::Value::Null);
+        assert_eq!(
+            record_json(&output, "config/storage/rook/cephclusters/bare.json"),
+            serde_json::Value::Null
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 }

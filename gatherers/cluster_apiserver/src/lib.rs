@@ -13,7 +13,13 @@ use wagather_sdk::prelude::*;
     reads = ["config.openshift.io/v1/apiservers"]
 )]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    insights_common::gather_singleton(ctx, config_v1::api_servers(), "cluster", "config/apiserver", |_| {})
+    insights_common::gather_singleton(
+        ctx,
+        config_v1::api_servers(),
+        "cluster",
+        "config/apiserver",
+        |_| {},
+    )
 }
 
 #[cfg(test)]
@@ -25,7 +31,12 @@ mod tests {
     #[test]
     fn writes_the_object_as_the_sample_has_it() {
         let server = Server::new();
-        server.object(PATH, &sample("config/apiserver.json"), "config.openshift.io/v1", "APIServer");
+        server.object(
+            PATH,
+            &sample("config/apiserver.json"),
+            "config.openshift.io/v1",
+            "APIServer",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), 1);

@@ -18,7 +18,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     for name in ["admin", "edit"] {
         match rbac_v1::cluster_roles().get_object(name) {
             Ok(role) => ctx.record_object(
-                format!("cluster-scoped-resources/rbac.authorization.k8s.io/clusterroles/{}", role.name()),
+                format!(
+                    "cluster-scoped-resources/rbac.authorization.k8s.io/clusterroles/{}",
+                    role.name()
+                ),
                 &role.without_type_meta(),
             )?,
             Err(e) => ctx.error(e),
@@ -37,8 +40,12 @@ mod tests {
     fn writes_both_roles_as_the_sample_has_them() {
         let server = Server::new();
         for name in ["admin", "edit"] {
-            server.object(&format!("/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}"),
-                &sample(&format!("{DIR}/{name}.json")), "rbac.authorization.k8s.io/v1", "ClusterRole");
+            server.object(
+                &format!("/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}"),
+                &sample(&format!("{DIR}/{name}.json")),
+                "rbac.authorization.k8s.io/v1",
+                "ClusterRole",
+            );
         }
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
@@ -51,11 +58,19 @@ mod tests {
     #[test]
     fn one_missing_role_is_an_error_and_the_other_is_written() {
         let server = Server::new();
-        server.object("/apis/rbac.authorization.k8s.io/v1/clusterroles/edit",
-            &sample(&format!("{DIR}/edit.json")), "rbac.authorization.k8s.io/v1", "ClusterRole");
+        server.object(
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles/edit",
+            &sample(&format!("{DIR}/edit.json")),
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.records.len(), 1);
         assert_eq!(output.errors.len(), 1);
-        assert!(output.errors[0].to_string().contains("clusterroles/admin"), "{:?}", output.errors);
+        assert!(
+            output.errors[0].to_string().contains("clusterroles/admin"),
+            "{:?}",
+            output.errors
+        );
     }
 }

@@ -75,7 +75,9 @@ fn string_entries<'a>(map: &'a Object, field: &str) -> Vec<(&'a String, &'a str)
 
 /// `gatherConfigMaps`: every key of every config map of `openshift-config`.
 fn openshift_config(ctx: &mut Gather) -> Result<()> {
-    let maps = core_v1::config_maps().namespaced("openshift-config").list_objects(&ListParams::default())?;
+    let maps = core_v1::config_maps()
+        .namespaced("openshift-config")
+        .list_objects(&ListParams::default())?;
     for map in &maps {
         let prefix = format!("config/configmaps/openshift-config/{}", map.name());
         for (key, value) in string_entries(map, "data") {
@@ -93,11 +95,17 @@ fn openshift_config(ctx: &mut Gather) -> Result<()> {
 
 /// `gatherConfigMap`: each key's YAML as JSON.
 fn yaml_as_json(ctx: &mut Gather, namespace: &str, name: &str) -> Result<()> {
-    let map = core_v1::config_maps().namespaced(namespace).get_object(name)?;
+    let map = core_v1::config_maps()
+        .namespaced(namespace)
+        .get_object(name)?;
     let mut records = Vec::new();
     for (key, value) in string_entries(&map, "data") {
-        let parsed = parse_yaml(value).map_err(|e| Error::InvalidParams(format!("{namespace}/{name} {key}: {e}")))?;
-        let json = wagather_sdk::go_json::to_vec(&parsed).map_err(|source| Error::Encode { what: format!("{namespace}/{name} {key}"), source })?;
+        let parsed = parse_yaml(value)
+            .map_err(|e| Error::InvalidParams(format!("{namespace}/{name} {key}: {e}")))?;
+        let json = wagather_sdk::go_json::to_vec(&parsed).map_err(|source| Error::Encode {
+            what: format!("{namespace}/{name} {key}"),
+            source,
+        })?;
         let key = key.strip_suffix(".yaml").unwrap_or(key);
         records.push((format!("config/configmaps/{namespace}/{name}/{key}"), json));
     }
@@ -133,13 +141,20 @@ struct InsightsConfig {
 struct Fields(Vec<(&'static str, Value)>);
 
 impl serde::Serialize for Fields {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let present: Vec<_> = self.0.iter().filter(|(_, v)| match v {
-            Value::String(s) => !s.is_empty(),
-            Value::Array(a) => !a.is_empty(),
-            _ => false,
-        }).collect();
+        let present: Vec<_> = self
+            .0
+            .iter()
+            .filter(|(_, v)| match v {
+                Value::String(s) => !s.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => false,
+            })
+            .collect();
         let mut map = serializer.serialize_map(Some(present.len()))?;
         for (k, v) in present {
             map.serialize_entry(k, v)?;
@@ -151,10 +166,19 @@ impl serde::Serialize for Fields {
 /// Go's `json.Unmarshal` into a struct: the member named `field`, else one whose name matches
 /// it ignoring case.
 fn member<'a>(object: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
-    object.get(field).or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(field)).map(|(_, v)| v))
+    object.get(field).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(field))
+            .map(|(_, v)| v)
+    })
 }
 
-fn fields(object: Option<&Value>, names: &[&'static str], list: Option<&'static str>) -> std::result::Result<Fields, String> {
+fn fields(
+    object: Option<&Value>,
+    names: &[&'static str],
+    list: Option<&'static str>,
+) -> std::result::Result<Fields, String> {
     let mut out = Fields::default();
     let empty = Map::new();
     let object = match object {
@@ -167,10 +191,13 @@ fn fields(object: Option<&Value>, names: &[&'static str], list: Option<&'static 
             None | Some(Value::Null) => Value::String(String::new()),
             Some(Value::String(s)) => Value::String(s.clone()),
             Some(Value::Array(items)) if Some(*name) == list => {
-                let strings: std::result::Result<Vec<Value>, String> = items.iter().map(|i| match i {
-                    Value::String(s) => Ok(Value::String(s.clone())),
-                    other => Err(format!("cannot unmarshal {other} into a string")),
-                }).collect();
+                let strings: std::result::Result<Vec<Value>, String> = items
+                    .iter()
+                    .map(|i| match i {
+                        Value::String(s) => Ok(Value::String(s.clone())),
+                        other => Err(format!("cannot unmarshal {other} into a string")),
+                    })
+                    .collect();
                 Value::Array(strings?)
             }
             Some(other) => return Err(format!("cannot unmarshal {other} into field {name}")),
@@ -182,42 +209,92 @@ fn fields(object: Option<&Value>, names: &[&'static str], list: Option<&'static 
 
 /// `gatherInsightsConfigCM`.
 fn insights_config(ctx: &mut Gather) -> Result<()> {
-    let map = core_v1::config_maps().namespaced("openshift-insights").get_object("insights-config")?;
+    let map = core_v1::config_maps()
+        .namespaced("openshift-insights")
+        .get_object("insights-config")?;
     let text = map.str_at(&["data", "config.yaml"]).unwrap_or("");
-    let bad = |e: String| Error::InvalidParams(format!("openshift-insights/insights-config config.yaml: {e}"));
+    let bad = |e: String| {
+        Error::InvalidParams(format!(
+            "openshift-insights/insights-config config.yaml: {e}"
+        ))
+    };
     let parsed = parse_yaml(text).map_err(bad)?;
     let root = match &parsed {
         Value::Null => Map::new(),
         Value::Object(o) => o.clone(),
-        other => return Err(bad(format!("cannot unmarshal {other} into the configuration"))),
+        other => {
+            return Err(bad(format!(
+                "cannot unmarshal {other} into the configuration"
+            )));
+        }
     };
     let mut config = InsightsConfig {
-        data_reporting: fields(member(&root, "dataReporting"), &["interval", "uploadEndpoint", "downloadEndpoint", "downloadEndpointTechPreview", "storagePath", "conditionalGathererEndpoint", "processingStatusEndpoint", "obfuscation", "disableRuntimeExtractor"], Some("obfuscation")).map_err(bad)?,
+        data_reporting: fields(
+            member(&root, "dataReporting"),
+            &[
+                "interval",
+                "uploadEndpoint",
+                "downloadEndpoint",
+                "downloadEndpointTechPreview",
+                "storagePath",
+                "conditionalGathererEndpoint",
+                "processingStatusEndpoint",
+                "obfuscation",
+                "disableRuntimeExtractor",
+            ],
+            Some("obfuscation"),
+        )
+        .map_err(bad)?,
         alerting: fields(member(&root, "alerting"), &["disabled"], None).map_err(bad)?,
-        sca: fields(member(&root, "sca"), &["disabled", "interval", "endpoint"], None).map_err(bad)?,
-        cluster_transfer: fields(member(&root, "clusterTransfer"), &["interval", "endpoint"], None).map_err(bad)?,
-        proxy: fields(member(&root, "proxy"), &["httpProxy", "httpsProxy", "noProxy"], None).map_err(bad)?,
+        sca: fields(
+            member(&root, "sca"),
+            &["disabled", "interval", "endpoint"],
+            None,
+        )
+        .map_err(bad)?,
+        cluster_transfer: fields(
+            member(&root, "clusterTransfer"),
+            &["interval", "endpoint"],
+            None,
+        )
+        .map_err(bad)?,
+        proxy: fields(
+            member(&root, "proxy"),
+            &["httpProxy", "httpsProxy", "noProxy"],
+            None,
+        )
+        .map_err(bad)?,
     };
     for (_, value) in &mut config.proxy.0 {
         if let Value::String(s) = value {
             *s = x(s);
         }
     }
-    ctx.record_go_json("config/configmaps/openshift-insights/insights-config/config", &config)
+    ctx.record_go_json(
+        "config/configmaps/openshift-insights/insights-config/config",
+        &config,
+    )
 }
 
 /// `gatherClusterConfigV1`.
 fn install_config(ctx: &mut Gather) -> Result<()> {
-    let map = core_v1::config_maps().namespaced("kube-system").get_object("cluster-config-v1")?;
+    let map = core_v1::config_maps()
+        .namespaced("kube-system")
+        .get_object("cluster-config-v1")?;
     let text = match map.str_at(&["data", "install-config"]) {
         Some(text) => {
-            let mut parsed = parse_yaml(text).map_err(|e| Error::InvalidParams(format!("kube-system/cluster-config-v1 install-config: {e}")))?;
+            let mut parsed = parse_yaml(text).map_err(|e| {
+                Error::InvalidParams(format!("kube-system/cluster-config-v1 install-config: {e}"))
+            })?;
             anonymize_install_config(&mut parsed);
             yaml::to_string(&parsed)
         }
         None => String::new(),
     };
-    ctx.record_raw("config/configmaps/kube-system/cluster-config-v1/install-config", pem::anonymize(text.as_bytes()))
+    ctx.record_raw(
+        "config/configmaps/kube-system/cluster-config-v1/install-config",
+        pem::anonymize(text.as_bytes()),
+    )
 }
 
 /// Turns the string at `path` below `value` into `x`s, if it is there.
@@ -274,10 +351,17 @@ fn anonymize_install_config(config: &mut Value) {
             hide(h, &["bmc", field]);
         }
     });
-    for path in [&["platform", "gcp", "region"][..], &["platform", "gcp", "projectID"], &["platform", "gcp", "dns", "privateZone", "projectID"], &["platform", "openstack", "cloud"]] {
+    for path in [
+        &["platform", "gcp", "region"][..],
+        &["platform", "gcp", "projectID"],
+        &["platform", "gcp", "dns", "privateZone", "projectID"],
+        &["platform", "openstack", "cloud"],
+    ] {
         hide(config, path);
     }
-    each(config, &["platform", "vsphere", "failureDomains"], |d| hide(d, &["topology", "datacenter"]));
+    each(config, &["platform", "vsphere", "failureDomains"], |d| {
+        hide(d, &["topology", "datacenter"])
+    });
     each(config, &["platform", "vsphere", "vcenters"], |v| {
         hide(v, &["user"]);
         hide(v, &["password"]);
@@ -311,7 +395,9 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, record, record_json, sample, sample_bytes, sample_root};
+    use insights_common::testing::{
+        Server, record, record_json, sample, sample_bytes, sample_root,
+    };
     use serde_json::{Value, json};
 
     /// The config maps the sample's files were written from: each file is one key; IO wrote
@@ -326,13 +412,27 @@ mod tests {
                 let mut data = serde_json::Map::new();
                 for file in std::fs::read_dir(map.path()).unwrap() {
                     let file = file.unwrap().file_name().into_string().unwrap();
-                    let text = String::from_utf8(sample_bytes(&format!("config/configmaps/{}/{}/{file}",
-                        ns.file_name().to_str().unwrap(), map.file_name().to_str().unwrap()))).unwrap();
-                    let key = match file.strip_suffix(".json") { Some(stem) => format!("{stem}.yaml"), None => file };
+                    let text = String::from_utf8(sample_bytes(&format!(
+                        "config/configmaps/{}/{}/{file}",
+                        ns.file_name().to_str().unwrap(),
+                        map.file_name().to_str().unwrap()
+                    )))
+                    .unwrap();
+                    let key = match file.strip_suffix(".json") {
+                        Some(stem) => format!("{stem}.yaml"),
+                        None => file,
+                    };
                     data.insert(key, json!(text));
                 }
-                let (ns, name) = (ns.file_name().into_string().unwrap(), map.file_name().into_string().unwrap());
-                maps.push((ns.clone(), name.clone(), json!({"metadata": {"name": name, "namespace": ns}, "data": data})));
+                let (ns, name) = (
+                    ns.file_name().into_string().unwrap(),
+                    map.file_name().into_string().unwrap(),
+                );
+                maps.push((
+                    ns.clone(),
+                    name.clone(),
+                    json!({"metadata": {"name": name, "namespace": ns}, "data": data}),
+                ));
             }
         }
         maps
@@ -340,10 +440,24 @@ mod tests {
 
     fn serve(server: &Server) {
         let maps = sample_maps();
-        let config: Vec<Value> = maps.iter().filter(|(ns, _, _)| ns == "openshift-config").map(|(_, _, m)| m.clone()).collect();
-        server.list("/api/v1/namespaces/openshift-config/configmaps", "v1", "ConfigMap", &config);
+        let config: Vec<Value> = maps
+            .iter()
+            .filter(|(ns, _, _)| ns == "openshift-config")
+            .map(|(_, _, m)| m.clone())
+            .collect();
+        server.list(
+            "/api/v1/namespaces/openshift-config/configmaps",
+            "v1",
+            "ConfigMap",
+            &config,
+        );
         for (ns, name, map) in maps.iter().filter(|(ns, _, _)| ns != "openshift-config") {
-            server.object(&format!("/api/v1/namespaces/{ns}/configmaps/{name}"), map, "v1", "ConfigMap");
+            server.object(
+                &format!("/api/v1/namespaces/{ns}/configmaps/{name}"),
+                map,
+                "v1",
+                "ConfigMap",
+            );
         }
     }
 
@@ -361,8 +475,11 @@ mod tests {
             } else {
                 // Text files compare without trailing line breaks, which editing the sample
                 // removed from some.
-                assert_eq!(String::from_utf8_lossy(&r.data).trim_end_matches('\n'),
-                    String::from_utf8_lossy(&sample_bytes(&path)).trim_end_matches('\n'), "{path}");
+                assert_eq!(
+                    String::from_utf8_lossy(&r.data).trim_end_matches('\n'),
+                    String::from_utf8_lossy(&sample_bytes(&path)).trim_end_matches('\n'),
+                    "{path}"
+                );
             }
         }
         server.assert_reads(crate::__WAGATHER_MANIFEST);
@@ -370,7 +487,8 @@ mod tests {
 
     #[test]
     fn certificates_proxies_and_install_secrets_are_hidden() {
-        let cert = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUW7u0\n-----END CERTIFICATE-----\n";
+        let cert =
+            "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUW7u0\n-----END CERTIFICATE-----\n";
         let server = Server::new();
         server.list("/api/v1/namespaces/openshift-config/configmaps", "v1", "ConfigMap", &[
             json!({"metadata": {"name": "ca", "namespace": "openshift-config"}, "data": {"ca.crt": cert}})]);
@@ -383,10 +501,26 @@ mod tests {
         let output = server.run(crate::__wagather_run, &[]);
         // The monitoring and network config maps are missing: two errors.
         assert_eq!(output.errors.len(), 2, "{:?}", output.errors);
-        assert_eq!(record(&output, "config/configmaps/openshift-config/ca/ca.crt").data, insights_common::pem::ANONYMIZED_BLOCK.as_bytes());
-        assert_eq!(record_json(&output, "config/configmaps/openshift-insights/insights-config/config.json"),
-            json!({"dataReporting": {"obfuscation": ["networking"]}, "alerting": {}, "sca": {}, "clusterTransfer": {}, "proxy": {"httpProxy": "xxxxxxxxxxxxx"}}));
-        assert_eq!(String::from_utf8_lossy(&record(&output, "config/configmaps/kube-system/cluster-config-v1/install-config").data),
-            "apiVersion: v1\nbaseDomain: xxxxxxxxxxx\nplatform:\n  gcp:\n    projectID: xxxx\n    region: xxxxxxxx\nsshKey: xxxxxxxxxxxx\n");
+        assert_eq!(
+            record(&output, "config/configmaps/openshift-config/ca/ca.crt").data,
+            insights_common::pem::ANONYMIZED_BLOCK.as_bytes()
+        );
+        assert_eq!(
+            record_json(
+                &output,
+                "config/configmaps/openshift-insights/insights-config/config.json"
+            ),
+            json!({"dataReporting": {"obfuscation": ["networking"]}, "alerting": {}, "sca": {}, "clusterTransfer": {}, "proxy": {"httpProxy": "xxxxxxxxxxxxx"}})
+        );
+        assert_eq!(
+            String::from_utf8_lossy(
+                &record(
+                    &output,
+                    "config/configmaps/kube-system/cluster-config-v1/install-config"
+                )
+                .data
+            ),
+            "apiVersion: v1\nbaseDomain: xxxxxxxxxxx\nplatform:\n  gcp:\n    projectID: xxxx\n    region: xxxxxxxx\nsshKey: xxxxxxxxxxxx\n"
+        );
     }
 }

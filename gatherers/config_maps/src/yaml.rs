@@ -105,9 +105,17 @@ fn float(f: f64) -> String {
         return ".nan".to_owned();
     }
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".to_owned() } else { "-.inf".to_owned() };
+        return if f > 0.0 {
+            ".inf".to_owned()
+        } else {
+            "-.inf".to_owned()
+        };
     }
-    let exponent = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+    let exponent = if f == 0.0 {
+        0
+    } else {
+        f.abs().log10().floor() as i32
+    };
     if (-4..21).contains(&exponent) {
         format!("{f}")
     } else {
@@ -144,7 +152,11 @@ fn literal(s: &str, level: usize) -> String {
     } else {
         ""
     };
-    let indicator = if s.starts_with(' ') || s.starts_with('\n') { "2" } else { "" };
+    let indicator = if s.starts_with(' ') || s.starts_with('\n') {
+        "2"
+    } else {
+        ""
+    };
     let mut out = format!("|{indicator}{chomp}");
     let body = s.strip_suffix('\n').unwrap_or(s);
     for line in body.split('\n') {
@@ -192,19 +204,36 @@ fn resolves_to_other_than_string(s: &str) -> bool {
     let body = plain.strip_prefix(['+', '-']).unwrap_or(&plain);
     let is_int = !body.is_empty()
         && (body.bytes().all(|b| b.is_ascii_digit())
-            || body.strip_prefix("0x").is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
-            || body.strip_prefix("0b").is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b == b'0' || b == b'1')));
-    let is_float = body.parse::<f64>().is_ok() && body.bytes().any(|b| b.is_ascii_digit()) && !body.contains(['i', 'n', 'I', 'N']);
+            || body
+                .strip_prefix("0x")
+                .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            || body
+                .strip_prefix("0b")
+                .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b == b'0' || b == b'1')));
+    let is_float = body.parse::<f64>().is_ok()
+        && body.bytes().any(|b| b.is_ascii_digit())
+        && !body.contains(['i', 'n', 'I', 'N']);
     // Base-60 numbers (`1:30`) and dates read as numbers or timestamps too.
-    let is_sexagesimal = body.contains(':') && body.split(':').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    let is_date = s.len() >= 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-' && s[..4].bytes().all(|b| b.is_ascii_digit());
+    let is_sexagesimal = body.contains(':')
+        && body
+            .split(':')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let is_date = s.len() >= 10
+        && s.as_bytes()[4] == b'-'
+        && s.as_bytes()[7] == b'-'
+        && s[..4].bytes().all(|b| b.is_ascii_digit());
     is_int || is_float || is_sexagesimal || is_date
 }
 
 /// Whether go-yaml's emitter may write `s` as a plain scalar in block context.
 fn plain_allowed(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.is_empty() || s.starts_with(' ') || s.ends_with(' ') || s.starts_with("---") || s.starts_with("...") {
+    if b.is_empty()
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.starts_with("---")
+        || s.starts_with("...")
+    {
         return false;
     }
     if matches!(b[0], b'-' | b'?' | b':') {
@@ -213,13 +242,31 @@ fn plain_allowed(s: &str) -> bool {
             return false;
         }
     }
-    if matches!(b[0], b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`') {
+    if matches!(
+        b[0],
+        b',' | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
         return false;
     }
-    !s.chars().any(|c| c == '\t' || (c as u32) < 0x20 || c == '\u{feff}')
+    !s.chars()
+        .any(|c| c == '\t' || (c as u32) < 0x20 || c == '\u{feff}')
 }
 
 /// go-yaml v2's key order (`keyList.Less`): runs of digits compare as numbers, and a
@@ -239,7 +286,11 @@ pub fn key_order(a: &str, b: &str) -> Ordering {
             return ar[i].cmp(&br[i]);
         }
         if al || bl {
-            return if bl { Ordering::Less } else { Ordering::Greater };
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
         }
         let (mut an, mut bn) = (0i64, 0i64);
         if ar[i] == '0' || br[i] == '0' {
@@ -255,12 +306,16 @@ pub fn key_order(a: &str, b: &str) -> Ordering {
         }
         let mut ai = i;
         while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.saturating_mul(10).saturating_add(i64::from(ar[ai] as u8 - b'0'));
+            an = an
+                .saturating_mul(10)
+                .saturating_add(i64::from(ar[ai] as u8 - b'0'));
             ai += 1;
         }
         let mut bi = i;
         while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.saturating_mul(10).saturating_add(i64::from(br[bi] as u8 - b'0'));
+            bn = bn
+                .saturating_mul(10)
+                .saturating_add(i64::from(br[bi] as u8 - b'0'));
             bi += 1;
         }
         if an != bn {
@@ -288,7 +343,10 @@ mod tests {
             "i": "line1\nline2\n", "j": 1.5,
         });
         // go-yaml v2 reads `y` as a boolean, so it quotes the key.
-        assert_eq!(to_string(&value), "a:\n- x: 1\n  \"y\": two\n- s\n- - n1\n  - n2\nb:\n  a: {}\n  z: []\nc: null\nd: \"\"\ne: \"true\"\nf: 10.0.0.0/16\ng: 23\nh: 'a: b'\ni: |\n  line1\n  line2\nj: 1.5\n");
+        assert_eq!(
+            to_string(&value),
+            "a:\n- x: 1\n  \"y\": two\n- s\n- - n1\n  - n2\nb:\n  a: {}\n  z: []\nc: null\nd: \"\"\ne: \"true\"\nf: 10.0.0.0/16\ng: 23\nh: 'a: b'\ni: |\n  line1\n  line2\nj: 1.5\n"
+        );
     }
 
     #[test]

@@ -41,11 +41,15 @@ struct ContainerInfo {
 /// Records crash-looping OpenShift pods and `config/running_containers`.
 #[gatherer(name = "clusterconfig/container_images", reads = ["v1/pods"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    let all = core_v1::pods().all_namespaces().list_objects(&ListParams::default().limit(PAGE))?;
+    let all = core_v1::pods()
+        .all_namespaces()
+        .list_objects(&ListParams::default().limit(PAGE))?;
     // image -> month -> containers
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for pod in all {
-        let openshift = pod.namespace().is_some_and(|ns| ns.starts_with("openshift-"));
+        let openshift = pod
+            .namespace()
+            .is_some_and(|ns| ns.starts_with("openshift-"));
         if openshift && pods::has_container_in_crashloop(&pod) {
             let mut pod = pod.without_type_meta();
             pods::hide_proxy_env(&mut pod);
@@ -55,11 +59,19 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
                 .str_at(&["metadata", "creationTimestamp"])
                 .and_then(Instant::parse)
                 .map_or_else(|| "0001-01".to_owned(), Instant::year_month);
-            for statuses in ["containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"] {
+            for statuses in [
+                "containerStatuses",
+                "initContainerStatuses",
+                "ephemeralContainerStatuses",
+            ] {
                 for status in pod.array_at(&["status", statuses]).into_iter().flatten() {
                     let image = status.get("image").and_then(Value::as_str).unwrap_or("");
                     if let Some(image) = minimal_image(image) {
-                        *counts.entry(image).or_default().entry(month.clone()).or_default() += 1;
+                        *counts
+                            .entry(image)
+                            .or_default()
+                            .entry(month.clone())
+                            .or_default() += 1;
                     }
                 }
             }
@@ -80,7 +92,12 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         let index = info.images.len().to_string();
         info.images.insert(index.clone(), image);
         for (month, count) in months {
-            *info.containers.entry(month).or_default().entry(index.clone()).or_default() += count;
+            *info
+                .containers
+                .entry(month)
+                .or_default()
+                .entry(index.clone())
+                .or_default() += count;
             entries += 1;
         }
     }
@@ -124,13 +141,20 @@ mod tests {
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         // 30 of the sample's pods are crash-looping OpenShift pods.
-        let written: Vec<_> = output.records.iter().filter(|r| r.name.starts_with("config/pod/")).collect();
+        let written: Vec<_> = output
+            .records
+            .iter()
+            .filter(|r| r.name.starts_with("config/pod/"))
+            .collect();
         assert_eq!(written.len(), 30);
         for record in written {
             assert_matches_sample(&output, &record.archive_path());
         }
         // None of them is running and healthy: no image is counted.
-        assert_eq!(record_json(&output, "config/running_containers.json"), json!({"images": {}, "containers": {}}));
+        assert_eq!(
+            record_json(&output, "config/running_containers.json"),
+            json!({"images": {}, "containers": {}})
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 
@@ -138,20 +162,35 @@ mod tests {
     fn running_pods_count_their_images_by_month() {
         let digest = "sha256:37ee4cf8184666792caa983611ab8d58dfd533c7cc7abe9f81a22a81876d9cd2";
         let pod = |name: &str, created: &str, images: &[&str]| {
-            let statuses: Vec<_> = images.iter().map(|i| json!({"name": "c", "image": i, "restartCount": 0})).collect();
+            let statuses: Vec<_> = images
+                .iter()
+                .map(|i| json!({"name": "c", "image": i, "restartCount": 0}))
+                .collect();
             json!({"metadata": {"name": name, "namespace": "shop", "creationTimestamp": created},
                    "status": {"phase": "Running", "containerStatuses": statuses}})
         };
         let server = Server::new();
-        server.list("/api/v1/pods?limit=200", "v1", "Pod", &[
-            pod("a", "2021-07-07T11:02:54Z", &[&format!("quay.io/x@{digest}"), "nginx:1.25"]),
-            pod("b", "2021-08-01T00:00:00Z", &["nginx:1.25"]),
-            pod("c", "2021-08-02T00:00:00Z", &["nginx:1.25", "BAD IMAGE"]),
-        ]);
+        server.list(
+            "/api/v1/pods?limit=200",
+            "v1",
+            "Pod",
+            &[
+                pod(
+                    "a",
+                    "2021-07-07T11:02:54Z",
+                    &[&format!("quay.io/x@{digest}"), "nginx:1.25"],
+                ),
+                pod("b", "2021-08-01T00:00:00Z", &["nginx:1.25"]),
+                pod("c", "2021-08-02T00:00:00Z", &["nginx:1.25", "BAD IMAGE"]),
+            ],
+        );
         let output = server.run(crate::__wagather_run, &[]);
-        assert_eq!(record_json(&output, "config/running_containers.json"), json!({
-            "images": {"0": "nginx:1.25", "1": digest},
-            "containers": {"2021-07": {"0": 1, "1": 1}, "2021-08": {"0": 2}},
-        }));
+        assert_eq!(
+            record_json(&output, "config/running_containers.json"),
+            json!({
+                "images": {"0": "nginx:1.25", "1": digest},
+                "containers": {"2021-07": {"0": 1, "1": 1}, "2021-08": {"0": 2}},
+            })
+        );
     }
 }

@@ -11,10 +11,15 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/container_runtime_configs", reads = ["machineconfiguration.openshift.io/v1/containerruntimeconfigs"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::of::<machineconfiguration_v1::ContainerRuntimeConfig>())? {
+    for object in insights_common::list_dynamic(&Dynamic::of::<
+        machineconfiguration_v1::ContainerRuntimeConfig,
+    >())? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("config/containerruntimeconfigs/{}", object.name()), &object)?;
+        ctx.record_object(
+            format!("config/containerruntimeconfigs/{}", object.name()),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -31,14 +36,22 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "machineconfiguration.openshift.io/v1", "ContainerRuntimeConfig", &items);
+        server.list(
+            LIST,
+            "machineconfiguration.openshift.io/v1",
+            "ContainerRuntimeConfig",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());
         for (path, object) in &objects {
             // The sample was written before IO dropped managedFields here.
             let mut expected = object.clone();
-            let stale = expected["metadata"].as_object_mut().unwrap().remove("managedFields");
+            let stale = expected["metadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("managedFields");
             assert!(stale.is_some(), "{path} no longer has managedFields");
             assert_eq!(record_json(&output, path), expected, "{path}");
         }

@@ -9,26 +9,31 @@
 //! object is written as it is. A cluster without the resource gives no record and no error.
 
 use wagather_sdk::apis::machine_v1;
-use wagather_sdk::serde_json::Value;
 use wagather_sdk::prelude::*;
+use wagather_sdk::serde_json::Value;
 
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/control_plane_machine_sets", reads = ["machine.openshift.io/v1/controlplanemachinesets"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for mut object in insights_common::list_dynamic(&Dynamic::of::<machine_v1::ControlPlaneMachineSet>())? {
+    for mut object in
+        insights_common::list_dynamic(&Dynamic::of::<machine_v1::ControlPlaneMachineSet>())?
+    {
         for field in ["templates", "template"] {
             if let Err(e) = object.set(&["spec", field], Value::Null) {
                 ctx.error(e);
             }
         }
-        ctx.record_object(insights_common::record_path("config/controlplanemachinesets", &object), &object)?;
+        ctx.record_object(
+            insights_common::record_path("config/controlplanemachinesets", &object),
+            &object,
+        )?;
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, sample_objects, record_json};
+    use insights_common::testing::{Server, assert_matches_sample, record_json, sample_objects};
 
     const LIST: &str = "/apis/machine.openshift.io/v1/controlplanemachinesets";
 
@@ -38,7 +43,12 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "machine.openshift.io/v1", "ControlPlaneMachineSet", &items);
+        server.list(
+            LIST,
+            "machine.openshift.io/v1",
+            "ControlPlaneMachineSet",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());
@@ -63,7 +73,12 @@ mod tests {
         set["spec"].as_object_mut().unwrap().remove("template");
         set["spec"]["templates"] = serde_json::json!([{"machineType": "x"}]);
         let server = Server::new();
-        server.list(LIST, "machine.openshift.io/v1", "ControlPlaneMachineSet", &[set]);
+        server.list(
+            LIST,
+            "machine.openshift.io/v1",
+            "ControlPlaneMachineSet",
+            &[set],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         let spec = &record_json(&output, &path)["spec"];
         assert_eq!(spec["template"], serde_json::Value::Null);

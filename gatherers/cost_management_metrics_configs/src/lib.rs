@@ -12,10 +12,17 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/cost_management_metrics_configs", reads = ["costmanagement-metrics-cfg.openshift.io/v1beta1/costmanagementmetricsconfigs"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("costmanagement-metrics-cfg.openshift.io", "v1beta1", "costmanagementmetricsconfigs"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "costmanagement-metrics-cfg.openshift.io",
+        "v1beta1",
+        "costmanagementmetricsconfigs",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("config/cost_management_metrics_configs/{}", object.name()), &object)?;
+        ctx.record_object(
+            format!("config/cost_management_metrics_configs/{}", object.name()),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -24,7 +31,8 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 mod tests {
     use insights_common::testing::Server;
 
-    const LIST: &str = "/apis/costmanagement-metrics-cfg.openshift.io/v1beta1/costmanagementmetricsconfigs";
+    const LIST: &str =
+        "/apis/costmanagement-metrics-cfg.openshift.io/v1beta1/costmanagementmetricsconfigs";
 
     #[test]
     fn an_uninstalled_resource_is_no_record_and_no_error() {
@@ -39,11 +47,21 @@ mod tests {
     fn objects_are_named_after_themselves() {
         // Both sample files hold the same object under other names (see the exception table
         // of the conformance check); IO names the record after the object.
-        let (_, object) = insights_common::testing::samples_under("config/cost_management_metrics_configs").remove(0);
+        let (_, object) =
+            insights_common::testing::samples_under("config/cost_management_metrics_configs")
+                .remove(0);
         let server = Server::new();
-        server.list(LIST, "costmanagement-metrics-cfg.openshift.io/v1beta1", "CostManagementMetricsConfig", &[object.clone()]);
+        server.list(
+            LIST,
+            "costmanagement-metrics-cfg.openshift.io/v1beta1",
+            "CostManagementMetricsConfig",
+            &[object.clone()],
+        );
         let output = server.run(crate::__wagather_run, &[]);
-        let written = insights_common::testing::record_json(&output, "config/cost_management_metrics_configs/costmanagementmetricscfg-sample-token.json");
+        let written = insights_common::testing::record_json(
+            &output,
+            "config/cost_management_metrics_configs/costmanagementmetricscfg-sample-token.json",
+        );
         assert_eq!(written, object);
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }

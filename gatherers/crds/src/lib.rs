@@ -45,8 +45,12 @@ mod tests {
     fn writes_both_crds_as_the_sample_has_them() {
         let server = Server::new();
         for name in super::CRDS {
-            server.object(&format!("{BASE}/{name}"), &sample(&format!("config/crd/{name}.json")),
-                "apiextensions.k8s.io/v1", "CustomResourceDefinition");
+            server.object(
+                &format!("{BASE}/{name}"),
+                &sample(&format!("config/crd/{name}.json")),
+                "apiextensions.k8s.io/v1",
+                "CustomResourceDefinition",
+            );
         }
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
@@ -61,17 +65,27 @@ mod tests {
     fn missing_crds_are_skipped_and_other_errors_drop_everything() {
         let server = Server::new();
         let name = super::CRDS[0];
-        server.object(&format!("{BASE}/{name}"), &sample(&format!("config/crd/{name}.json")),
-            "apiextensions.k8s.io/v1", "CustomResourceDefinition");
+        server.object(
+            &format!("{BASE}/{name}"),
+            &sample(&format!("config/crd/{name}.json")),
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+        );
         server.missing(&format!("{BASE}/{}", super::CRDS[1]));
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.records.len(), 1);
         assert!(output.errors.is_empty());
 
         let server = Server::new();
-        server.object(&format!("{BASE}/{name}"), &sample(&format!("config/crd/{name}.json")),
-            "apiextensions.k8s.io/v1", "CustomResourceDefinition");
-        server.api().respond(&format!("{BASE}/{}", super::CRDS[1]), 500, "etcd is down");
+        server.object(
+            &format!("{BASE}/{name}"),
+            &sample(&format!("config/crd/{name}.json")),
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+        );
+        server
+            .api()
+            .respond(&format!("{BASE}/{}", super::CRDS[1]), 500, "etcd is down");
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.records.is_empty());
         assert_eq!(output.errors.len(), 1);

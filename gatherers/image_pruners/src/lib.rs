@@ -27,13 +27,18 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 mod tests {
     use insights_common::testing::{Server, assert_matches_sample, sample};
 
-    const RECORD: &str = "config/clusteroperator/imageregistry.operator.openshift.io/imagepruner/cluster.json";
+    const RECORD: &str =
+        "config/clusteroperator/imageregistry.operator.openshift.io/imagepruner/cluster.json";
 
     #[test]
     fn writes_the_sample_pruner() {
         let server = Server::new();
-        server.object("/apis/imageregistry.operator.openshift.io/v1/imagepruners/cluster", &sample(RECORD),
-            "imageregistry.operator.openshift.io/v1", "ImagePruner");
+        server.object(
+            "/apis/imageregistry.operator.openshift.io/v1/imagepruners/cluster",
+            &sample(RECORD),
+            "imageregistry.operator.openshift.io/v1",
+            "ImagePruner",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_matches_sample(&output, RECORD);

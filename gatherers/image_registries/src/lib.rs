@@ -28,8 +28,28 @@ const STORAGE_SECRETS: [(&str, &[&str]); 5] = [
     ("s3", &["bucket", "keyID", "regionEndpoint", "region"]),
     ("azure", &["accountName", "container", "cloudName"]),
     ("gcs", &["bucket", "keyID", "projectID", "region"]),
-    ("swift", &["authURL", "container", "domain", "domainID", "tenant", "tenantID", "regionName"]),
-    ("ibmcos", &["bucket", "resourceKeyCRN", "serviceInstanceCRN", "resourceGroupName", "location"]),
+    (
+        "swift",
+        &[
+            "authURL",
+            "container",
+            "domain",
+            "domainID",
+            "tenant",
+            "tenantID",
+            "regionName",
+        ],
+    ),
+    (
+        "ibmcos",
+        &[
+            "bucket",
+            "resourceKeyCRN",
+            "serviceInstanceCRN",
+            "resourceGroupName",
+            "location",
+        ],
+    ),
 ];
 
 /// Records the registry config and, with a storage claim, its volume.
@@ -47,28 +67,50 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         Err(e) if e.is_not_found() => return Ok(()),
         Err(e) => return Err(e),
     };
-    if let Some(claim) = config.get(&["spec", "storage", "pvc"]).filter(|c| !c.is_null()) {
-        let claim = claim.get("claim").and_then(Value::as_str).unwrap_or("").to_owned();
+    if let Some(claim) = config
+        .get(&["spec", "storage", "pvc"])
+        .filter(|c| !c.is_null())
+    {
+        let claim = claim
+            .get("claim")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         // IO logs a volume it cannot find and goes on.
         if let Ok(Some(volume)) = volume_of_claim(&claim) {
-            ctx.record_object(format!("config/persistentvolumes/{}", volume.name()), &volume)?;
+            ctx.record_object(
+                format!("config/persistentvolumes/{}", volume.name()),
+                &volume,
+            )?;
         }
     }
     anonymize(&mut config);
     ctx.record_object(
-        format!("config/clusteroperator/imageregistry.operator.openshift.io/config/{}", config.name()),
+        format!(
+            "config/clusteroperator/imageregistry.operator.openshift.io/config/{}",
+            config.name()
+        ),
         &config,
     )
 }
 
 /// `findPVByPVCName`: the volume of the first claim named `claim` in any namespace.
 fn volume_of_claim(claim: &str) -> Result<Option<Object>> {
-    let claims = core_v1::persistent_volume_claims().all_namespaces().list_objects(&ListParams::default())?;
-    let Some(found) = claims.iter().find(|c| c.name() == claim && !claim.is_empty()) else {
+    let claims = core_v1::persistent_volume_claims()
+        .all_namespaces()
+        .list_objects(&ListParams::default())?;
+    let Some(found) = claims
+        .iter()
+        .find(|c| c.name() == claim && !claim.is_empty())
+    else {
         return Ok(None);
     };
     let volume = found.str_at(&["spec", "volumeName"]).unwrap_or("");
-    Ok(Some(core_v1::persistent_volumes().get_object(volume)?.without_type_meta()))
+    Ok(Some(
+        core_v1::persistent_volumes()
+            .get_object(volume)?
+            .without_type_meta(),
+    ))
 }
 
 /// `anonymizeImageRegistry`.
@@ -79,7 +121,9 @@ fn anonymize(config: &mut Object) {
     for part in ["spec", "status"] {
         for (storage, fields) in STORAGE_SECRETS {
             for field in fields {
-                if let Some(Value::String(value)) = config.get_mut(&[part, "storage", storage, field]) {
+                if let Some(Value::String(value)) =
+                    config.get_mut(&[part, "storage", storage, field])
+                {
                     *value = x(value);
                 }
             }
@@ -100,12 +144,18 @@ mod tests {
     use serde_json::json;
 
     const CONFIG: &str = "/apis/imageregistry.operator.openshift.io/v1/configs/cluster";
-    const RECORD: &str = "config/clusteroperator/imageregistry.operator.openshift.io/config/cluster.json";
+    const RECORD: &str =
+        "config/clusteroperator/imageregistry.operator.openshift.io/config/cluster.json";
 
     #[test]
     fn writes_the_sample_config() {
         let server = Server::new();
-        server.object(CONFIG, &sample(RECORD), "imageregistry.operator.openshift.io/v1", "Config");
+        server.object(
+            CONFIG,
+            &sample(RECORD),
+            "imageregistry.operator.openshift.io/v1",
+            "Config",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), 1, "emptyDir storage has no volume");
@@ -118,7 +168,8 @@ mod tests {
         config["spec"]["storage"] = json!({"pvc": {"claim": "image-registry-storage"},
             "s3": {"bucket": "acme-registry", "region": "us-east-2", "encrypt": true}});
         config["status"]["storage"] = json!({"gcs": {"projectID": "acme", "keyID": "k"}});
-        config["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/last-applied-configuration": "{\"a\":1}"});
+        config["metadata"]["annotations"] =
+            json!({"kubectl.kubernetes.io/last-applied-configuration": "{\"a\":1}"});
         // A real bound volume of the sample, claimed by the registry.
         let mut volume = sample("config/persistentvolumes/task-pv-volume.json");
         volume["spec"]["claimRef"] = json!({"kind": "PersistentVolumeClaim", "namespace": "openshift-image-registry", "name": "image-registry-storage"});
@@ -126,19 +177,49 @@ mod tests {
                            "spec": {"volumeName": "task-pv-volume"}, "status": {"phase": "Bound"}});
         let other = json!({"metadata": {"name": "data", "namespace": "x"}, "spec": {"volumeName": "other"}});
         let server = Server::new();
-        server.object(CONFIG, &config, "imageregistry.operator.openshift.io/v1", "Config");
-        server.list("/api/v1/persistentvolumeclaims", "v1", "PersistentVolumeClaim", &[other, claim]);
-        server.object("/api/v1/persistentvolumes/task-pv-volume", &volume, "v1", "PersistentVolume");
+        server.object(
+            CONFIG,
+            &config,
+            "imageregistry.operator.openshift.io/v1",
+            "Config",
+        );
+        server.list(
+            "/api/v1/persistentvolumeclaims",
+            "v1",
+            "PersistentVolumeClaim",
+            &[other, claim],
+        );
+        server.object(
+            "/api/v1/persistentvolumes/task-pv-volume",
+            &volume,
+            "v1",
+            "PersistentVolume",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         // The sample's volume still has managedFields; IO drops them.
         let mut expected = volume.clone();
-        expected["metadata"].as_object_mut().unwrap().remove("managedFields");
-        assert_eq!(record_json(&output, "config/persistentvolumes/task-pv-volume.json"), expected);
+        expected["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
+        assert_eq!(
+            record_json(&output, "config/persistentvolumes/task-pv-volume.json"),
+            expected
+        );
         let written = record_json(&output, RECORD);
-        assert_eq!(written["spec"]["storage"]["s3"], json!({"bucket": "xxxxxxxxxxxxx", "region": "xxxxxxxxx", "encrypt": true}));
-        assert_eq!(written["status"]["storage"]["gcs"], json!({"projectID": "xxxx", "keyID": "x"}));
-        assert_eq!(written["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"], "xxxxxxx");
+        assert_eq!(
+            written["spec"]["storage"]["s3"],
+            json!({"bucket": "xxxxxxxxxxxxx", "region": "xxxxxxxxx", "encrypt": true})
+        );
+        assert_eq!(
+            written["status"]["storage"]["gcs"],
+            json!({"projectID": "xxxx", "keyID": "x"})
+        );
+        assert_eq!(
+            written["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"],
+            "xxxxxxx"
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 }

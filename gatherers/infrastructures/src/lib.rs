@@ -62,7 +62,12 @@ mod tests {
     #[test]
     fn writes_the_object_as_the_sample_has_it() {
         let server = Server::new();
-        server.object(PATH, &sample("config/infrastructure.json"), "config.openshift.io/v1", "Infrastructure");
+        server.object(
+            PATH,
+            &sample("config/infrastructure.json"),
+            "config.openshift.io/v1",
+            "Infrastructure",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_matches_sample(&output, "config/infrastructure.json");
@@ -82,17 +87,25 @@ mod tests {
             "openstack": {"cloudName": "openstack"},
         });
         let server = Server::new();
-        server.object(PATH, &infrastructure, "config.openshift.io/v1", "Infrastructure");
+        server.object(
+            PATH,
+            &infrastructure,
+            "config.openshift.io/v1",
+            "Infrastructure",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         let status = &record_json(&output, "config/infrastructure.json")["status"];
         assert_eq!(status["infrastructureName"], "xxxx-xxxxx");
-        assert_eq!(status["platformStatus"], json!({
-            "type": "GCP",
-            "gcp": {"projectID": "xxxxxxxxx", "region": "xxxxxxxxxxxx"},
-            "aws": {"region": "xxxxxxxxx", "serviceEndpoints": [{"name": "ec2", "url": "https://e"}]},
-            "azure": {"cloudName": "xxxxxxxxxxxxxxxx", "resourceGroupName": "rg"},
-            "ibmcloud": {"location": "xxxxx"},
-            "openstack": {"cloudName": "xxxxxxxxx"},
-        }));
+        assert_eq!(
+            status["platformStatus"],
+            json!({
+                "type": "GCP",
+                "gcp": {"projectID": "xxxxxxxxx", "region": "xxxxxxxxxxxx"},
+                "aws": {"region": "xxxxxxxxx", "serviceEndpoints": [{"name": "ec2", "url": "https://e"}]},
+                "azure": {"cloudName": "xxxxxxxxxxxxxxxx", "resourceGroupName": "rg"},
+                "ibmcloud": {"location": "xxxxx"},
+                "openstack": {"cloudName": "xxxxxxxxx"},
+            })
+        );
     }
 }

@@ -14,7 +14,13 @@ pub fn x(s: &str) -> String {
 /// `anonymize.URL`: every character but `.`, `-`, `/` and `:` becomes `x` (one per character).
 pub fn url(s: &str) -> String {
     s.chars()
-        .map(|c| if matches!(c, '.' | '-' | '/' | ':') { c } else { 'x' })
+        .map(|c| {
+            if matches!(c, '.' | '-' | '/' | ':') {
+                c
+            } else {
+                'x'
+            }
+        })
         .collect()
 }
 
@@ -67,7 +73,10 @@ pub fn sensitive_env_vars(containers: Option<&mut Value>) {
 /// standard base64 (Go would not have decoded the object).
 pub fn x_base64(encoded: &str) -> Option<String> {
     // Go's decoder skips line breaks inside base64.
-    let text: Vec<u8> = encoded.bytes().filter(|b| *b != b'\r' && *b != b'\n').collect();
+    let text: Vec<u8> = encoded
+        .bytes()
+        .filter(|b| *b != b'\r' && *b != b'\n')
+        .collect();
     if text.len() % 4 != 0 {
         return None;
     }
@@ -82,11 +91,14 @@ pub fn x_base64(encoded: &str) -> Option<String> {
 
 /// Standard base64 with padding, as Go's `encoding/json` writes a `[]byte`.
 pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -109,7 +121,10 @@ mod tests {
         assert_eq!(x("abc"), "xxx");
         assert_eq!(x("é"), "xx");
         assert_eq!(x(""), "");
-        assert_eq!(url("http://proxy.example.com:3128/a-b"), "xxxx://xxxxx.xxxxxxx.xxx:xxxx/x-x");
+        assert_eq!(
+            url("http://proxy.example.com:3128/a-b"),
+            "xxxx://xxxxx.xxxxxxx.xxx:xxxx/x-x"
+        );
         assert_eq!(url("é"), "x");
         assert_eq!(url_csv("a.b,c:d,"), "x.x,x:x,");
         assert_eq!(url(&url("https://x.y")), url("https://x.y"));

@@ -64,7 +64,12 @@ pub fn is_new(event: &Object, oldest: Instant) -> bool {
 /// `eventListToCompactedEventList`: the events compacted and sorted by time.
 pub fn compact<'a>(events: impl IntoIterator<Item = &'a Object>) -> CompactedEventList {
     let text = |event: &Object, key: &str| -> String {
-        event.0.get(key).and_then(Value::as_str).unwrap_or("").to_owned()
+        event
+            .0
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
     };
     let mut items: Vec<CompactedEvent> = events
         .into_iter()
@@ -127,13 +132,19 @@ mod tests {
     #[test]
     fn recent_events_are_compacted_and_sorted() {
         let events = vec![
-            event(json!({"metadata": {"namespace": "ns"}, "lastTimestamp": "2022-08-24T11:00:00Z",
-                         "reason": "B", "message": "<b>", "type": "Warning"})),
-            event(json!({"metadata": {"namespace": "ns"}, "lastTimestamp": null,
+            event(
+                json!({"metadata": {"namespace": "ns"}, "lastTimestamp": "2022-08-24T11:00:00Z",
+                         "reason": "B", "message": "<b>", "type": "Warning"}),
+            ),
+            event(
+                json!({"metadata": {"namespace": "ns"}, "lastTimestamp": null,
                          "series": {"lastObservedTime": "2022-08-24T10:30:00.123456Z"},
-                         "reason": "A", "message": "m", "type": "Normal"})),
-            event(json!({"metadata": {"namespace": "ns"}, "lastTimestamp": "2022-08-24T08:00:00Z",
-                         "reason": "old", "type": "Warning"})),
+                         "reason": "A", "message": "m", "type": "Normal"}),
+            ),
+            event(
+                json!({"metadata": {"namespace": "ns"}, "lastTimestamp": "2022-08-24T08:00:00Z",
+                         "reason": "old", "type": "Warning"}),
+            ),
         ];
         let now = Instant::parse("2022-08-24T11:30:00Z").unwrap();
         let recent = of_interval(&events, now, std::time::Duration::from_secs(7200));
@@ -148,6 +159,9 @@ mod tests {
                  "reason": "B", "message": "<b>", "type": "Warning"},
             ]})
         );
-        assert_eq!(serde_json::to_value(compact([])).unwrap(), json!({"items": null}));
+        assert_eq!(
+            serde_json::to_value(compact([])).unwrap(),
+            json!({"items": null})
+        );
     }
 }

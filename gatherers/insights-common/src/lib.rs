@@ -41,7 +41,11 @@ pub fn gather_interval(config: &wagather_sdk::Config) -> Result<std::time::Durat
         None => Ok(std::time::Duration::from_secs(2 * 3600)),
         Some(text) => time::parse_go_duration(text)
             .filter(|d| !d.is_zero())
-            .ok_or_else(|| format!("configuration key interval: {text:?} is not a positive Go duration (e.g. 2h)")),
+            .ok_or_else(|| {
+                format!(
+                    "configuration key interval: {text:?} is not a positive Go duration (e.g. 2h)"
+                )
+            }),
     }
 }
 
@@ -96,16 +100,28 @@ mod tests {
         let namespaced: Object =
             serde_json::from_value(json!({"metadata": {"name": "a", "namespace": "ns"}})).unwrap();
         let cluster: Object = serde_json::from_value(json!({"metadata": {"name": "b"}})).unwrap();
-        assert_eq!(record_path("config/machines", &namespaced), "config/machines/ns/a");
-        assert_eq!(record_path("config/machines", &cluster), "config/machines/b");
+        assert_eq!(
+            record_path("config/machines", &namespaced),
+            "config/machines/ns/a"
+        );
+        assert_eq!(
+            record_path("config/machines", &cluster),
+            "config/machines/b"
+        );
     }
 
     #[test]
     fn the_interval_defaults_to_two_hours() {
         let config = wagather_sdk::Config::default();
-        assert_eq!(gather_interval(&config), Ok(std::time::Duration::from_secs(7200)));
+        assert_eq!(
+            gather_interval(&config),
+            Ok(std::time::Duration::from_secs(7200))
+        );
         let config = wagather_sdk::Config::new(vec![("interval".into(), "90m".into())]);
-        assert_eq!(gather_interval(&config), Ok(std::time::Duration::from_secs(5400)));
+        assert_eq!(
+            gather_interval(&config),
+            Ok(std::time::Duration::from_secs(5400))
+        );
         let config = wagather_sdk::Config::new(vec![("interval".into(), "soon".into())]);
         assert!(gather_interval(&config).is_err());
     }

@@ -2,7 +2,8 @@
 //! `gather_config_maps.go`), over Go's `encoding/pem.Decode`.
 
 /// What IO writes for each PEM block.
-pub const ANONYMIZED_BLOCK: &str = "-----BEGIN CERTIFICATE-----\nANONYMIZED\n-----END CERTIFICATE-----\n";
+pub const ANONYMIZED_BLOCK: &str =
+    "-----BEGIN CERTIFICATE-----\nANONYMIZED\n-----END CERTIFICATE-----\n";
 
 /// `anonymizeConfigMap`: when `data` is nothing but PEM blocks (Go's decoder reads one block
 /// after another until nothing is left), one [`ANONYMIZED_BLOCK`] per block; otherwise, if any
@@ -97,7 +98,11 @@ fn decode(data: &[u8]) -> Option<&[u8]> {
         if !get_line(rest_of_end_line).0.is_empty() {
             continue;
         }
-        let body: Vec<u8> = rest[..end_index].iter().copied().filter(|b| *b != b' ' && *b != b'\t').collect();
+        let body: Vec<u8> = rest[..end_index]
+            .iter()
+            .copied()
+            .filter(|b| *b != b' ' && *b != b'\t')
+            .collect();
         if !is_std_base64(&body) {
             continue;
         }
@@ -107,7 +112,11 @@ fn decode(data: &[u8]) -> Option<&[u8]> {
 
 /// Whether Go's `base64.StdEncoding.Decode` accepts `text` (it skips `\r` and `\n`).
 fn is_std_base64(text: &[u8]) -> bool {
-    let text: Vec<u8> = text.iter().copied().filter(|b| *b != b'\r' && *b != b'\n').collect();
+    let text: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| *b != b'\r' && *b != b'\n')
+        .collect();
     if text.len() % 4 != 0 {
         return false;
     }
@@ -127,9 +136,15 @@ mod tests {
     #[test]
     fn bundles_of_blocks_become_anonymized_blocks() {
         let bundle = format!("{CERT}{CERT}");
-        assert_eq!(anonymize(bundle.as_bytes()), format!("{ANONYMIZED_BLOCK}{ANONYMIZED_BLOCK}").into_bytes());
+        assert_eq!(
+            anonymize(bundle.as_bytes()),
+            format!("{ANONYMIZED_BLOCK}{ANONYMIZED_BLOCK}").into_bytes()
+        );
         // Text before a block is skipped by Go's decoder.
-        assert_eq!(anonymize(format!("# ca\n{CERT}").as_bytes()), ANONYMIZED_BLOCK.as_bytes());
+        assert_eq!(
+            anonymize(format!("# ca\n{CERT}").as_bytes()),
+            ANONYMIZED_BLOCK.as_bytes()
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ fn exit_code(state: Option<&Value>) -> Option<i64> {
 }
 
 fn restart_count(status: &Value) -> i64 {
-    status.get("restartCount").and_then(Value::as_i64).unwrap_or(0)
+    status
+        .get("restartCount")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
 }
 
 /// `check.IsHealthyPod`: not pending for more than two minutes since its creation, and no init
@@ -51,7 +54,9 @@ pub fn is_container_in_crashloop(status: &Value) -> bool {
     let last = status.get("lastState");
     restart_count(status) > 0
         && (exit_code(last).is_some_and(|c| c != 0)
-            || last.and_then(|l| l.get("waiting")).is_some_and(Value::is_object))
+            || last
+                .and_then(|l| l.get("waiting"))
+                .is_some_and(Value::is_object))
 }
 
 /// `check.HasContainerInCrashloop`: any init or regular container in a crash loop.
@@ -101,10 +106,14 @@ mod tests {
 
     #[test]
     fn pending_counts_after_two_minutes() {
-        let young = pod(json!({"metadata": {"creationTimestamp": "2021-07-07T23:59:00Z"},
-                               "status": {"phase": "Pending"}}));
-        let old = pod(json!({"metadata": {"creationTimestamp": "2021-07-07T23:57:59Z"},
-                             "status": {"phase": "Pending"}}));
+        let young = pod(
+            json!({"metadata": {"creationTimestamp": "2021-07-07T23:59:00Z"},
+                               "status": {"phase": "Pending"}}),
+        );
+        let old = pod(
+            json!({"metadata": {"creationTimestamp": "2021-07-07T23:57:59Z"},
+                             "status": {"phase": "Pending"}}),
+        );
         let unknown = pod(json!({"status": {"phase": "Pending"}}));
         assert!(is_healthy(&young, now()));
         assert!(!is_healthy(&old, now()));
@@ -113,7 +122,8 @@ mod tests {
 
     #[test]
     fn crash_loops_need_a_restart_and_a_bad_last_state() {
-        let waiting = json!({"restartCount": 3, "lastState": {"waiting": {"reason": "CrashLoopBackOff"}}});
+        let waiting =
+            json!({"restartCount": 3, "lastState": {"waiting": {"reason": "CrashLoopBackOff"}}});
         let failed = json!({"restartCount": 1, "lastState": {"terminated": {"exitCode": 2}}});
         let clean = json!({"restartCount": 1, "lastState": {"terminated": {"exitCode": 0}}});
         let never = json!({"restartCount": 0, "lastState": {"terminated": {"exitCode": 2}}});
@@ -121,7 +131,9 @@ mod tests {
         assert!(is_container_in_crashloop(&failed));
         assert!(!is_container_in_crashloop(&clean));
         assert!(!is_container_in_crashloop(&never));
-        let p = pod(json!({"status": {"initContainerStatuses": [clean], "containerStatuses": [failed]}}));
+        let p = pod(
+            json!({"status": {"initContainerStatuses": [clean], "containerStatuses": [failed]}}),
+        );
         assert!(has_container_in_crashloop(&p));
     }
 }

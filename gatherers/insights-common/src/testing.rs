@@ -53,10 +53,13 @@ pub fn samples_under(dir: &str) -> Vec<(String, Value)> {
     let mut paths = Vec::new();
     walk(&root, &root.join(dir), &mut paths);
     paths.sort();
-    paths.into_iter().map(|p| {
-        let value = sample(&p);
-        (p, value)
-    }).collect()
+    paths
+        .into_iter()
+        .map(|p| {
+            let value = sample(&p);
+            (p, value)
+        })
+        .collect()
 }
 
 /// The objects of [`samples_under`] `dir` whose file is named after the object, as IO names
@@ -66,7 +69,11 @@ pub fn sample_objects(dir: &str) -> Vec<(String, Value)> {
     samples_under(dir)
         .into_iter()
         .filter(|(path, object)| {
-            let stem = path.rsplit('/').next().unwrap_or("").trim_end_matches(".json");
+            let stem = path
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".json");
             object["metadata"]["name"].as_str() == Some(stem)
         })
         .collect()
@@ -126,7 +133,8 @@ impl Server {
 
     /// Answers `GET path` with `object` as a server sends it (with `kind` and `apiVersion`).
     pub fn object(&self, path: &str, object: &Value, api_version: &str, kind: &str) {
-        self.api.respond_json(path, 200, &served(object, api_version, kind, true));
+        self.api
+            .respond_json(path, 200, &served(object, api_version, kind, true));
     }
 
     /// Answers the list at `path` with `items`, as one page: at `path?limit=500` (or
@@ -135,7 +143,10 @@ impl Server {
     /// `kind` and `apiVersion`, those of custom resources with them.
     pub fn list(&self, path: &str, api_version: &str, kind: &str, items: &[Value]) {
         let type_meta = !builtin(api_version);
-        let items: Vec<Value> = items.iter().map(|i| served(i, api_version, kind, type_meta)).collect();
+        let items: Vec<Value> = items
+            .iter()
+            .map(|i| served(i, api_version, kind, type_meta))
+            .collect();
         let query = if path.contains("limit=") {
             ""
         } else if path.contains('?') {
@@ -170,9 +181,16 @@ impl Server {
         let before = self.api.paths().len();
         let output = {
             let _guard = self.api.install();
-            gather(config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+            gather(
+                config
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
         };
-        self.log.borrow_mut().extend(self.api.paths().into_iter().skip(before));
+        self.log
+            .borrow_mut()
+            .extend(self.api.paths().into_iter().skip(before));
         output
     }
 
@@ -205,7 +223,10 @@ pub fn record<'a>(output: &'a Output, archive_path: &str) -> &'a Record {
         .find(|r| r.archive_path() == archive_path)
         .unwrap_or_else(|| {
             let paths: Vec<String> = output.records.iter().map(Record::archive_path).collect();
-            panic!("no record at {archive_path}; records: {paths:#?}; errors: {:?}", output.errors)
+            panic!(
+                "no record at {archive_path}; records: {paths:#?}; errors: {:?}",
+                output.errors
+            )
         })
 }
 

@@ -35,7 +35,10 @@ impl Instant {
     /// Parses RFC 3339 (`2022-08-24T09:40:44Z`, `2022-08-24T11:40:44.5+02:00`).
     pub fn parse(text: &str) -> Option<Instant> {
         let b = text.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ')
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
             || b[13] != b':'
             || b[16] != b':'
         {
@@ -235,11 +238,27 @@ mod tests {
         assert_eq!(Instant::parse("2022-08-24T11:40:44+02:00"), Some(utc));
         assert_eq!(
             Instant::parse("2022-08-24T09:40:44.25Z"),
-            Some(Instant { secs: 1_661_334_044, nanos: 250_000_000 })
+            Some(Instant {
+                secs: 1_661_334_044,
+                nanos: 250_000_000
+            })
         );
-        assert_eq!(Instant::parse("1970-01-01T00:00:00Z"), Some(Instant::default()));
-        assert_eq!(Instant::parse("1969-12-31T23:59:59Z").map(|i| i.secs), Some(-1));
-        for bad in ["", "2022-13-01T00:00:00Z", "2022-02-30T00:00:00Z", "2022-08-24 09:40", "2022-08-24T09:40:44", "2022-08-24T09:40:44+0200"] {
+        assert_eq!(
+            Instant::parse("1970-01-01T00:00:00Z"),
+            Some(Instant::default())
+        );
+        assert_eq!(
+            Instant::parse("1969-12-31T23:59:59Z").map(|i| i.secs),
+            Some(-1)
+        );
+        for bad in [
+            "",
+            "2022-13-01T00:00:00Z",
+            "2022-02-30T00:00:00Z",
+            "2022-08-24 09:40",
+            "2022-08-24T09:40:44",
+            "2022-08-24T09:40:44+0200",
+        ] {
             assert_eq!(Instant::parse(bad), None, "{bad}");
         }
     }
@@ -248,13 +267,32 @@ mod tests {
     fn writes_go_text_in_utc() {
         let t = Instant::parse("2022-08-24T11:40:44+02:00").unwrap();
         assert_eq!(t.to_go_utc(), "2022-08-24T09:40:44Z");
-        assert_eq!(Instant { nanos: 500_000_000, ..t }.to_go_utc(), "2022-08-24T09:40:44.5Z");
-        assert_eq!(Instant::parse("2024-02-29T23:59:59Z").unwrap().to_go_utc(), "2024-02-29T23:59:59Z");
-        assert_eq!(Instant::parse("2021-07-07T11:02:54Z").unwrap().year_month(), "2021-07");
-        assert_eq!(t.minus(std::time::Duration::from_secs(3600)).to_go_utc(), "2022-08-24T08:40:44Z");
+        assert_eq!(
+            Instant {
+                nanos: 500_000_000,
+                ..t
+            }
+            .to_go_utc(),
+            "2022-08-24T09:40:44.5Z"
+        );
+        assert_eq!(
+            Instant::parse("2024-02-29T23:59:59Z").unwrap().to_go_utc(),
+            "2024-02-29T23:59:59Z"
+        );
+        assert_eq!(
+            Instant::parse("2021-07-07T11:02:54Z").unwrap().year_month(),
+            "2021-07"
+        );
+        assert_eq!(
+            t.minus(std::time::Duration::from_secs(3600)).to_go_utc(),
+            "2022-08-24T08:40:44Z"
+        );
         assert_eq!(
             Instant { secs: 10, nanos: 0 }.minus(std::time::Duration::from_millis(1500)),
-            Instant { secs: 8, nanos: 500_000_000 }
+            Instant {
+                secs: 8,
+                nanos: 500_000_000
+            }
         );
     }
 
@@ -265,7 +303,10 @@ mod tests {
         assert_eq!(parse_go_duration("1h30m"), Some(h + h / 2));
         assert_eq!(parse_go_duration("1.5h"), Some(h + h / 2));
         assert_eq!(parse_go_duration("0"), Some(std::time::Duration::ZERO));
-        assert_eq!(parse_go_duration("300ms"), Some(std::time::Duration::from_millis(300)));
+        assert_eq!(
+            parse_go_duration("300ms"),
+            Some(std::time::Duration::from_millis(300))
+        );
         for bad in ["", "h", "2", "2d", "-1h", "1h-"] {
             assert_eq!(parse_go_duration(bad), None, "{bad}");
         }

@@ -70,11 +70,18 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     }
     let mut counts: Vec<u64> = counted.values().map(|e| e.3).collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
-    let threshold = if counts.len() > LIMIT { counts[LIMIT - 1] } else { 0 };
+    let threshold = if counts.len() > LIMIT {
+        counts[LIMIT - 1]
+    } else {
+        0
+    };
     let mut items: Vec<(u64, Value)> = Vec::new();
     for (ns, name, csv, count) in counted.values() {
         if *count >= threshold {
-            items.push((*count, json!({"ns": ns, "name": name, "csv": csv, "count": count})));
+            items.push((
+                *count,
+                json!({"ns": ns, "name": name, "csv": csv, "count": count}),
+            ));
         }
         if items.len() >= LIMIT {
             break;
@@ -101,8 +108,18 @@ mod tests {
     #[test]
     fn no_plans_give_the_sample_record() {
         let server = Server::new();
-        server.list("/api/v1/namespaces?limit=1000", "v1", "Namespace", &[namespace("openshift-marketplace"), namespace("default")]);
-        server.list("/apis/operators.coreos.com/v1alpha1/namespaces/openshift-marketplace/installplans", "operators.coreos.com/v1alpha1", "InstallPlan", &[]);
+        server.list(
+            "/api/v1/namespaces?limit=1000",
+            "v1",
+            "Namespace",
+            &[namespace("openshift-marketplace"), namespace("default")],
+        );
+        server.list(
+            "/apis/operators.coreos.com/v1alpha1/namespaces/openshift-marketplace/installplans",
+            "operators.coreos.com/v1alpha1",
+            "InstallPlan",
+            &[],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         // The sample's cluster had no install plans either.
@@ -112,20 +129,48 @@ mod tests {
 
     #[test]
     fn plans_are_counted_by_namespace_name_and_csv() {
-        let plan = |ns: &str, generate: &str, csvs: serde_json::Value| json!({"metadata": {"name": format!("{generate}x"), "namespace": ns, "generateName": generate},
-            "spec": {"clusterServiceVersionNames": csvs}});
+        let plan = |ns: &str, generate: &str, csvs: serde_json::Value| {
+            json!({"metadata": {"name": format!("{generate}x"), "namespace": ns, "generateName": generate},
+            "spec": {"clusterServiceVersionNames": csvs}})
+        };
         let server = Server::new();
-        server.list("/api/v1/namespaces?limit=1000", "v1", "Namespace", &[namespace("openshift"), namespace("openshift-operators"), namespace("shop")]);
-        server.list("/apis/operators.coreos.com/v1alpha1/namespaces/openshift/installplans", "operators.coreos.com/v1alpha1", "InstallPlan", &[]);
-        server.list("/apis/operators.coreos.com/v1alpha1/namespaces/openshift-operators/installplans", "operators.coreos.com/v1alpha1", "InstallPlan", &[
-            plan("openshift-operators", "install-", json!(["eap.v2.1.1", "other"])),
-            plan("openshift-operators", "install-", json!(["eap.v2.1.1"])),
-            plan("openshift-operators", "install-", json!([])),
-        ]);
+        server.list(
+            "/api/v1/namespaces?limit=1000",
+            "v1",
+            "Namespace",
+            &[
+                namespace("openshift"),
+                namespace("openshift-operators"),
+                namespace("shop"),
+            ],
+        );
+        server.list(
+            "/apis/operators.coreos.com/v1alpha1/namespaces/openshift/installplans",
+            "operators.coreos.com/v1alpha1",
+            "InstallPlan",
+            &[],
+        );
+        server.list(
+            "/apis/operators.coreos.com/v1alpha1/namespaces/openshift-operators/installplans",
+            "operators.coreos.com/v1alpha1",
+            "InstallPlan",
+            &[
+                plan(
+                    "openshift-operators",
+                    "install-",
+                    json!(["eap.v2.1.1", "other"]),
+                ),
+                plan("openshift-operators", "install-", json!(["eap.v2.1.1"])),
+                plan("openshift-operators", "install-", json!([])),
+            ],
+        );
         let output = server.run(crate::__wagather_run, &[]);
-        assert_eq!(record_json(&output, "config/installplans.json"), json!({
+        assert_eq!(
+            record_json(&output, "config/installplans.json"),
+            json!({
             "items": [{"csv": "eap.v2.1.1", "count": 2, "name": "install-", "ns": "openshift-operators"},
                       {"csv": "[NONE]", "count": 1, "name": "install-", "ns": "openshift-operators"}],
-            "stats": {"TOTAL_COUNT": 3, "TOTAL_NONUNIQ_COUNT": 2}}));
+            "stats": {"TOTAL_COUNT": 3, "TOTAL_NONUNIQ_COUNT": 2}})
+        );
     }
 }

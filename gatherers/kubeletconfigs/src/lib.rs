@@ -11,7 +11,9 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/kubeletconfigs", reads = ["machineconfiguration.openshift.io/v1/kubeletconfigs"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::of::<machineconfiguration_v1::KubeletConfig>())? {
+    for object in
+        insights_common::list_dynamic(&Dynamic::of::<machineconfiguration_v1::KubeletConfig>())?
+    {
         #[allow(unused_mut)]
         let mut object = object;
         ctx.record_go_json(format!("config/kubeletconfigs/{}", object.name()), &object)?;
@@ -31,7 +33,12 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "machineconfiguration.openshift.io/v1", "KubeletConfig", &items);
+        server.list(
+            LIST,
+            "machineconfiguration.openshift.io/v1",
+            "KubeletConfig",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());

@@ -11,10 +11,17 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/machine_autoscalers", reads = ["autoscaling.openshift.io/v1beta1/machineautoscalers"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("autoscaling.openshift.io", "v1beta1", "machineautoscalers"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "autoscaling.openshift.io",
+        "v1beta1",
+        "machineautoscalers",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(insights_common::record_path("config/machineautoscalers", &object), &object)?;
+        ctx.record_object(
+            insights_common::record_path("config/machineautoscalers", &object),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -31,14 +38,22 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "autoscaling.openshift.io/v1beta1", "MachineAutoscaler", &items);
+        server.list(
+            LIST,
+            "autoscaling.openshift.io/v1beta1",
+            "MachineAutoscaler",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());
         for (path, object) in &objects {
             // The sample was written before IO dropped managedFields here.
             let mut expected = object.clone();
-            let stale = expected["metadata"].as_object_mut().unwrap().remove("managedFields");
+            let stale = expected["metadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("managedFields");
             assert!(stale.is_some(), "{path} no longer has managedFields");
             assert_eq!(record_json(&output, path), expected, "{path}");
         }

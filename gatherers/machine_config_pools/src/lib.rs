@@ -11,10 +11,15 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/machine_config_pools", reads = ["machineconfiguration.openshift.io/v1/machineconfigpools"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::of::<machineconfiguration_v1::MachineConfigPool>())? {
+    for object in
+        insights_common::list_dynamic(&Dynamic::of::<machineconfiguration_v1::MachineConfigPool>())?
+    {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("config/machineconfigpools/{}", object.name()), &object)?;
+        ctx.record_object(
+            format!("config/machineconfigpools/{}", object.name()),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -31,7 +36,12 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "machineconfiguration.openshift.io/v1", "MachineConfigPool", &items);
+        server.list(
+            LIST,
+            "machineconfiguration.openshift.io/v1",
+            "MachineConfigPool",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());

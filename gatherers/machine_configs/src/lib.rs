@@ -47,25 +47,35 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
             BTreeSet::new()
         }
     };
-    let configs = insights_common::list_dynamic(&Dynamic::of::<machineconfiguration_v1::MachineConfig>())?;
+    let configs =
+        insights_common::list_dynamic(&Dynamic::of::<machineconfiguration_v1::MachineConfig>())?;
     let mut unused = 0;
     for mut config in configs {
         if !in_use.is_empty() && !in_use.contains(config.name()) {
             unused += 1;
             continue;
         }
-        let size = wagather_sdk::go_json::to_vec(&config).map(|json| json.len()).map_err(|source| Error::Encode {
-            what: format!("MachineConfig {:?}", config.name()),
-            source,
-        })?;
+        let size = wagather_sdk::go_json::to_vec(&config)
+            .map(|json| json.len())
+            .map_err(|source| Error::Encode {
+                what: format!("MachineConfig {:?}", config.name()),
+                source,
+            })?;
         if let Err(e) = config.set(
-            &["metadata", "annotations", "insights.operator.openshift.io/cr-size"],
+            &[
+                "metadata",
+                "annotations",
+                "insights.operator.openshift.io/cr-size",
+            ],
             Value::String(size.to_string()),
         ) {
             ctx.error(e);
             failed = true;
         }
-        for path in [&["spec", "config", "storage", "files"], &["spec", "config", "passwd", "users"]] {
+        for path in [
+            &["spec", "config", "storage", "files"],
+            &["spec", "config", "passwd", "users"],
+        ] {
             if let Err(e) = config.set(path, Value::Null) {
                 ctx.error(e);
                 failed = true;
@@ -76,7 +86,9 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     if !failed {
         ctx.record_go_json(
             "aggregated/unused_machine_configs_count",
-            &UnusedCount { unused_machineconfigs_count: unused },
+            &UnusedCount {
+                unused_machineconfigs_count: unused,
+            },
         )?;
     }
     Ok(())
@@ -85,15 +97,28 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 /// `getInUseMachineConfigs`.
 fn in_use_configs() -> Result<BTreeSet<String>> {
     let mut in_use = BTreeSet::new();
-    for pool in machineconfiguration_v1::machine_config_pools().list_objects(&ListParams::default())? {
+    for pool in
+        machineconfiguration_v1::machine_config_pools().list_objects(&ListParams::default())?
+    {
         for part in ["status", "spec"] {
             // Go's typed pool reads a missing name as "", which then counts as in use.
-            in_use.insert(pool.str_at(&[part, "configuration", "name"]).unwrap_or("").to_owned());
+            in_use.insert(
+                pool.str_at(&[part, "configuration", "name"])
+                    .unwrap_or("")
+                    .to_owned(),
+            );
         }
     }
     for node in core_v1::nodes().list_objects(&ListParams::default())? {
-        for key in ["machineconfiguration.openshift.io/currentConfig", "machineconfiguration.openshift.io/desiredConfig"] {
-            if let Some(name) = node.annotations().and_then(|a| a.get(key)).and_then(Value::as_str) {
+        for key in [
+            "machineconfiguration.openshift.io/currentConfig",
+            "machineconfiguration.openshift.io/desiredConfig",
+        ] {
+            if let Some(name) = node
+                .annotations()
+                .and_then(|a| a.get(key))
+                .and_then(Value::as_str)
+            {
                 in_use.insert(name.to_owned());
             }
         }
@@ -112,10 +137,26 @@ mod tests {
     fn serve(server: &Server) -> Vec<(String, Value)> {
         let configs = samples_under("config/machineconfigs");
         let items: Vec<_> = configs.iter().map(|(_, c)| c.clone()).collect();
-        server.list(CONFIGS, "machineconfiguration.openshift.io/v1", "MachineConfig", &items);
-        let pools: Vec<_> = sample_objects("config/machineconfigpools").into_iter().map(|(_, p)| p).collect();
-        server.list(POOLS, "machineconfiguration.openshift.io/v1", "MachineConfigPool", &pools);
-        let nodes: Vec<_> = samples_under("config/node").into_iter().map(|(_, n)| n).collect();
+        server.list(
+            CONFIGS,
+            "machineconfiguration.openshift.io/v1",
+            "MachineConfig",
+            &items,
+        );
+        let pools: Vec<_> = sample_objects("config/machineconfigpools")
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        server.list(
+            POOLS,
+            "machineconfiguration.openshift.io/v1",
+            "MachineConfigPool",
+            &pools,
+        );
+        let nodes: Vec<_> = samples_under("config/node")
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
         server.list("/api/v1/nodes", "v1", "Node", &nodes);
         configs
     }
@@ -129,15 +170,24 @@ mod tests {
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         // The sample's nodes run the two rendered configs; the other ten are unused (the
         // sample, older than this rule, has all twelve).
-        assert_eq!(record_json(&output, "aggregated/unused_machine_configs_count.json"), json!({"unused_machineconfigs_count": 10}));
+        assert_eq!(
+            record_json(&output, "aggregated/unused_machine_configs_count.json"),
+            json!({"unused_machineconfigs_count": 10})
+        );
         for (path, config) in configs.iter().filter(|(p, _)| p.contains("/rendered-")) {
             let written = record_json(&output, path);
             // The size IO computes is that of the object as served here, managedFields
             // included; the rest is the sample.
-            let served = insights_common::testing::served(config, "machineconfiguration.openshift.io/v1", "MachineConfig", true);
+            let served = insights_common::testing::served(
+                config,
+                "machineconfiguration.openshift.io/v1",
+                "MachineConfig",
+                true,
+            );
             let size = wagather_sdk::go_json::to_vec(&served).unwrap().len();
             let mut expected = config.clone();
-            expected["metadata"]["annotations"]["insights.operator.openshift.io/cr-size"] = json!(size.to_string());
+            expected["metadata"]["annotations"]["insights.operator.openshift.io/cr-size"] =
+                json!(size.to_string());
             assert_eq!(written, expected, "{path}");
         }
         assert_eq!(output.records.len(), 3);
@@ -150,20 +200,44 @@ mod tests {
         config["spec"]["config"] = json!({"ignition": {"version": "3.2.0"},
             "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["ssh-rsa AAAA"]}]}});
         let server = Server::new();
-        server.list(CONFIGS, "machineconfiguration.openshift.io/v1", "MachineConfig", &[config]);
-        server.list(POOLS, "machineconfiguration.openshift.io/v1", "MachineConfigPool", &[]);
+        server.list(
+            CONFIGS,
+            "machineconfiguration.openshift.io/v1",
+            "MachineConfig",
+            &[config],
+        );
+        server.list(
+            POOLS,
+            "machineconfiguration.openshift.io/v1",
+            "MachineConfigPool",
+            &[],
+        );
         server.list("/api/v1/nodes", "v1", "Node", &[]);
         let output = server.run(crate::__wagather_run, &[]);
         let written = record_json(&output, "config/machineconfigs/99-worker-ssh.json");
-        assert_eq!(written["spec"]["config"], json!({"ignition": {"version": "3.2.0"},
-            "passwd": {"users": null}, "storage": {"files": null}}));
-        assert_eq!(record_json(&output, "aggregated/unused_machine_configs_count.json"), json!({"unused_machineconfigs_count": 0}));
+        assert_eq!(
+            written["spec"]["config"],
+            json!({"ignition": {"version": "3.2.0"},
+            "passwd": {"users": null}, "storage": {"files": null}})
+        );
+        assert_eq!(
+            record_json(&output, "aggregated/unused_machine_configs_count.json"),
+            json!({"unused_machineconfigs_count": 0})
+        );
 
         // Pools cannot be read: reported, every config written, no count.
         let server = Server::new();
-        server.list(CONFIGS, "machineconfiguration.openshift.io/v1", "MachineConfig", &[sample("config/machineconfigs/00-master.json")]);
+        server.list(
+            CONFIGS,
+            "machineconfiguration.openshift.io/v1",
+            "MachineConfig",
+            &[sample("config/machineconfigs/00-master.json")],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.errors.len(), 1);
-        assert_eq!(insights_common::testing::archive_paths(&output), ["config/machineconfigs/00-master.json"]);
+        assert_eq!(
+            insights_common::testing::archive_paths(&output),
+            ["config/machineconfigs/00-master.json"]
+        );
     }
 }

@@ -11,10 +11,15 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/machine_healthchecks", reads = ["machine.openshift.io/v1beta1/machinehealthchecks"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::of::<machine_v1beta1::MachineHealthCheck>())? {
+    for object in
+        insights_common::list_dynamic(&Dynamic::of::<machine_v1beta1::MachineHealthCheck>())?
+    {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(insights_common::record_path("config/machinehealthchecks", &object), &object)?;
+        ctx.record_object(
+            insights_common::record_path("config/machinehealthchecks", &object),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -31,7 +36,12 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "machine.openshift.io/v1beta1", "MachineHealthCheck", &items);
+        server.list(
+            LIST,
+            "machine.openshift.io/v1beta1",
+            "MachineHealthCheck",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());

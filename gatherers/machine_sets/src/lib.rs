@@ -10,8 +10,8 @@
 
 use insights_common::anonymize::x;
 use wagather_sdk::apis::machine_v1beta1;
-use wagather_sdk::serde_json::Value;
 use wagather_sdk::prelude::*;
+use wagather_sdk::serde_json::Value;
 
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/machine_sets", reads = ["machine.openshift.io/v1beta1/machinesets"])]
@@ -20,7 +20,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         #[allow(unused_mut)]
         let mut object = object;
         anonymize(&mut object);
-        ctx.record_object(insights_common::record_path("machinesets", &object), &object)?;
+        ctx.record_object(
+            insights_common::record_path("machinesets", &object),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -28,7 +31,12 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 /// `anonymizeMachineset` and `anonymizeServiceAccounts`.
 fn anonymize(set: &mut Object) {
     const VALUE: [&str; 5] = ["spec", "template", "spec", "providerSpec", "value"];
-    for field in [&["projectID"][..], &["region"], &["placement", "availabilityZone"], &["placement", "region"]] {
+    for field in [
+        &["projectID"][..],
+        &["region"],
+        &["placement", "availabilityZone"],
+        &["placement", "region"],
+    ] {
         let path: Vec<&str> = VALUE.iter().chain(field).copied().collect();
         // IO logs a missing field and goes on.
         let _ = insights_common::anonymize::nested_string(set, &path);
@@ -63,11 +71,16 @@ mod tests {
             // The sample predates IO hiding service account e-mails; everything else is as IO
             // writes it today.
             let mut expected = object.clone();
-            for account in expected["spec"]["template"]["spec"]["providerSpec"]["value"]["serviceAccounts"]
-                .as_array_mut().unwrap()
+            for account in
+                expected["spec"]["template"]["spec"]["providerSpec"]["value"]["serviceAccounts"]
+                    .as_array_mut()
+                    .unwrap()
             {
                 let email = account["email"].as_str().unwrap();
-                assert!(email.contains('@'), "{path}: the sample's e-mail is hidden now");
+                assert!(
+                    email.contains('@'),
+                    "{path}: the sample's e-mail is hidden now"
+                );
                 account["email"] = serde_json::json!("x".repeat(email.len()));
             }
             assert_eq!(record_json(&output, path), expected, "{path}");
@@ -93,9 +106,13 @@ mod tests {
         let server = Server::new();
         server.list(LIST, "machine.openshift.io/v1beta1", "MachineSet", &[set]);
         let output = server.run(crate::__wagather_run, &[]);
-        let value = &record_json(&output, &path)["spec"]["template"]["spec"]["providerSpec"]["value"];
+        let value =
+            &record_json(&output, &path)["spec"]["template"]["spec"]["providerSpec"]["value"];
         assert_eq!(value["projectID"], "xxxxxxxxx");
-        assert_eq!(value["serviceAccounts"], serde_json::json!([
-            {"email": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "scopes": ["s"]}, {"scopes": []}]));
+        assert_eq!(
+            value["serviceAccounts"],
+            serde_json::json!([
+            {"email": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "scopes": ["s"]}, {"scopes": []}])
+        );
     }
 }

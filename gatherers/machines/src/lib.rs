@@ -17,7 +17,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         #[allow(unused_mut)]
         let mut object = object;
         anonymize(&mut object);
-        ctx.record_object(insights_common::record_path("config/machines", &object), &object)?;
+        ctx.record_object(
+            insights_common::record_path("config/machines", &object),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -26,7 +29,13 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 fn anonymize(machine: &mut Object) {
     for path in [
         &["spec", "providerID"][..],
-        &["spec", "providerSpec", "value", "placement", "availabilityZone"],
+        &[
+            "spec",
+            "providerSpec",
+            "value",
+            "placement",
+            "availabilityZone",
+        ],
         &["spec", "providerSpec", "value", "placement", "region"],
         &["metadata", "labels", "machine.openshift.io/region"],
     ] {
@@ -37,7 +46,7 @@ fn anonymize(machine: &mut Object) {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, sample_objects, record_json};
+    use insights_common::testing::{Server, assert_matches_sample, record_json, sample_objects};
 
     const LIST: &str = "/apis/machine.openshift.io/v1beta1/machines";
 
@@ -71,14 +80,20 @@ mod tests {
         let (path, mut machine) = sample_objects("config/machines").remove(0);
         machine["spec"]["providerID"] = serde_json::json!("aws:///us-east-2a/i-0abc");
         machine["spec"]["providerSpec"]["value"]["placement"] = serde_json::json!({"availabilityZone": "us-east-2a", "region": "us-east-2", "tenancy": "default"});
-        machine["metadata"]["labels"]["machine.openshift.io/region"] = serde_json::json!("us-east-2");
+        machine["metadata"]["labels"]["machine.openshift.io/region"] =
+            serde_json::json!("us-east-2");
         let server = Server::new();
         server.list(LIST, "machine.openshift.io/v1beta1", "Machine", &[machine]);
         let output = server.run(crate::__wagather_run, &[]);
         let written = record_json(&output, &path);
         assert_eq!(written["spec"]["providerID"], "xxxxxxxxxxxxxxxxxxxxxxxx");
-        assert_eq!(written["spec"]["providerSpec"]["value"]["placement"],
-            serde_json::json!({"availabilityZone": "xxxxxxxxxx", "region": "xxxxxxxxx", "tenancy": "default"}));
-        assert_eq!(written["metadata"]["labels"]["machine.openshift.io/region"], "xxxxxxxxx");
+        assert_eq!(
+            written["spec"]["providerSpec"]["value"]["placement"],
+            serde_json::json!({"availabilityZone": "xxxxxxxxxx", "region": "xxxxxxxxx", "tenancy": "default"})
+        );
+        assert_eq!(
+            written["metadata"]["labels"]["machine.openshift.io/region"],
+            "xxxxxxxxx"
+        );
     }
 }

@@ -19,7 +19,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     let claims = core_v1::persistent_volume_claims()
         .namespaced("openshift-monitoring")
         .list_objects(&ListParams::default())?;
-    for claim in claims.iter().filter(|c| c.name().contains("prometheus-k8s")) {
+    for claim in claims
+        .iter()
+        .filter(|c| c.name().contains("prometheus-k8s"))
+    {
         let volume = claim.str_at(&["spec", "volumeName"]).unwrap_or("");
         match core_v1::persistent_volumes().get_object(volume) {
             Ok(volume) => ctx.record_object(
@@ -51,12 +54,24 @@ mod tests {
         let missing = json!({"metadata": {"name": "prometheus-k8s-db-2", "namespace": "openshift-monitoring"},
                              "spec": {"volumeName": "gone"}});
         let server = Server::new();
-        server.list("/api/v1/namespaces/openshift-monitoring/persistentvolumeclaims", "v1", "PersistentVolumeClaim",
-            &[claim, alertmanager, missing]);
-        server.object(&format!("/api/v1/persistentvolumes/{name}"), &volume, "v1", "PersistentVolume");
+        server.list(
+            "/api/v1/namespaces/openshift-monitoring/persistentvolumeclaims",
+            "v1",
+            "PersistentVolumeClaim",
+            &[claim, alertmanager, missing],
+        );
+        server.object(
+            &format!("/api/v1/persistentvolumes/{name}"),
+            &volume,
+            "v1",
+            "PersistentVolume",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.records.len(), 1);
-        assert_eq!(record_json(&output, &format!("config/persistentvolumes/{name}.json")), volume);
+        assert_eq!(
+            record_json(&output, &format!("config/persistentvolumes/{name}.json")),
+            volume
+        );
         assert_eq!(output.errors.len(), 1, "the missing volume is reported");
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }

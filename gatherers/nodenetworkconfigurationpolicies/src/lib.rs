@@ -13,10 +13,20 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/nodenetworkconfigurationpolicies", reads = ["nmstate.io/v1/nodenetworkconfigurationpolicies"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::cluster("nmstate.io", "v1", "nodenetworkconfigurationpolicies"))? {
+    for object in insights_common::list_dynamic(&Dynamic::cluster(
+        "nmstate.io",
+        "v1",
+        "nodenetworkconfigurationpolicies",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("cluster-scoped-resources/nmstate.io/nodenetworkconfigurationpolicies/{}", object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "cluster-scoped-resources/nmstate.io/nodenetworkconfigurationpolicies/{}",
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -29,11 +39,17 @@ mod tests {
 
     #[test]
     fn writes_every_object_as_the_sample_has_it() {
-        let objects = sample_objects("cluster-scoped-resources/nmstate.io/nodenetworkconfigurationpolicies");
+        let objects =
+            sample_objects("cluster-scoped-resources/nmstate.io/nodenetworkconfigurationpolicies");
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "nmstate.io/v1", "NodeNetworkConfigurationPolicy", &items);
+        server.list(
+            LIST,
+            "nmstate.io/v1",
+            "NodeNetworkConfigurationPolicy",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());

@@ -9,24 +9,35 @@
 //! and no error.
 
 use insights_common::anonymize::x;
-use wagather_sdk::serde_json::Value;
 use wagather_sdk::prelude::*;
+use wagather_sdk::serde_json::Value;
 
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/nodenetworkstates", reads = ["nmstate.io/v1beta1/nodenetworkstates"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::cluster("nmstate.io", "v1beta1", "nodenetworkstates"))? {
+    for object in insights_common::list_dynamic(&Dynamic::cluster(
+        "nmstate.io",
+        "v1beta1",
+        "nodenetworkstates",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
         hide_mac_addresses(&mut object);
-        ctx.record_object(format!("cluster-scoped-resources/nmstate.io/nodenetworkstates/{}", object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "cluster-scoped-resources/nmstate.io/nodenetworkstates/{}",
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }
 
 /// `anonymizeNodeNetworkState`.
 fn hide_mac_addresses(state: &mut Object) {
-    let Some(Value::Array(interfaces)) = state.get_mut(&["status", "currentState", "interfaces"]) else {
+    let Some(Value::Array(interfaces)) = state.get_mut(&["status", "currentState", "interfaces"])
+    else {
         return;
     };
     interfaces.retain(Value::is_object);
@@ -39,7 +50,7 @@ fn hide_mac_addresses(state: &mut Object) {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, sample_objects, record_json};
+    use insights_common::testing::{Server, assert_matches_sample, record_json, sample_objects};
 
     const LIST: &str = "/apis/nmstate.io/v1beta1/nodenetworkstates";
 
@@ -70,13 +81,17 @@ mod tests {
 
     #[test]
     fn mac_addresses_become_xs() {
-        let (path, mut state) = sample_objects("cluster-scoped-resources/nmstate.io/nodenetworkstates").remove(0);
+        let (path, mut state) =
+            sample_objects("cluster-scoped-resources/nmstate.io/nodenetworkstates").remove(0);
         state["status"]["currentState"]["interfaces"] = serde_json::json!([
             {"name": "eth0", "mac-address": "02:42:AC:11:00:02", "mtu": 1500}, "junk", {"name": "lo"}]);
         let server = Server::new();
         server.list(LIST, "nmstate.io/v1beta1", "NodeNetworkState", &[state]);
         let output = server.run(crate::__wagather_run, &[]);
-        assert_eq!(record_json(&output, &path)["status"]["currentState"]["interfaces"], serde_json::json!([
-            {"name": "eth0", "mac-address": "xxxxxxxxxxxxxxxxx", "mtu": 1500}, {"name": "lo"}]));
+        assert_eq!(
+            record_json(&output, &path)["status"]["currentState"]["interfaces"],
+            serde_json::json!([
+            {"name": "eth0", "mac-address": "xxxxxxxxxxxxxxxxx", "mtu": 1500}, {"name": "lo"}])
+        );
     }
 }

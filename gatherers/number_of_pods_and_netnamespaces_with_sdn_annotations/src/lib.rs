@@ -28,8 +28,17 @@ struct Counts {
     reads = ["v1/pods", "network.openshift.io/v1/netnamespaces"]
 )]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    let pods = match core_v1::pods().all_namespaces().list_objects(&ListParams::default()) {
-        Ok(pods) => pods.iter().filter(|p| p.annotations().is_some_and(|a| a.contains_key("pod.network.openshift.io/assign-macvlan"))).count(),
+    let pods = match core_v1::pods()
+        .all_namespaces()
+        .list_objects(&ListParams::default())
+    {
+        Ok(pods) => pods
+            .iter()
+            .filter(|p| {
+                p.annotations()
+                    .is_some_and(|a| a.contains_key("pod.network.openshift.io/assign-macvlan"))
+            })
+            .count(),
         Err(e) => {
             ctx.error(e);
             0
@@ -38,7 +47,12 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     let netnamespaces = match network_v1::net_namespaces().list_objects(&ListParams::default()) {
         Ok(list) => list
             .iter()
-            .filter(|n| n.annotations().and_then(|a| a.get("netnamespace.network.openshift.io/multicast-enabled")).and_then(Value::as_str) == Some("true"))
+            .filter(|n| {
+                n.annotations()
+                    .and_then(|a| a.get("netnamespace.network.openshift.io/multicast-enabled"))
+                    .and_then(Value::as_str)
+                    == Some("true")
+            })
             .count(),
         Err(e) => {
             ctx.error(e);
@@ -48,7 +62,13 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     if pods == 0 && netnamespaces == 0 {
         return Ok(());
     }
-    ctx.record_go_json("aggregated/pods_and_netnamespaces_with_sdn_annotations", &Counts { pods, netnamespaces })
+    ctx.record_go_json(
+        "aggregated/pods_and_netnamespaces_with_sdn_annotations",
+        &Counts {
+            pods,
+            netnamespaces,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -59,22 +79,38 @@ mod tests {
     #[test]
     fn writes_the_sample_counts() {
         let counts = sample("aggregated/pods_and_netnamespaces_with_sdn_annotations.json");
-        let macvlan = counts["pods_with_assign-macvlan_annotation"].as_u64().unwrap();
-        let multicast = counts["netnamespaces_with_multicast-enabled_annotation"].as_u64().unwrap();
+        let macvlan = counts["pods_with_assign-macvlan_annotation"]
+            .as_u64()
+            .unwrap();
+        let multicast = counts["netnamespaces_with_multicast-enabled_annotation"]
+            .as_u64()
+            .unwrap();
         // Real pods of the sample, the first ones annotated.
-        let mut pods: Vec<_> = samples_under("config/pod").into_iter().map(|(_, p)| p).collect();
+        let mut pods: Vec<_> = samples_under("config/pod")
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
         for pod in pods.iter_mut().take(macvlan as usize) {
-            pod["metadata"]["annotations"]["pod.network.openshift.io/assign-macvlan"] = json!("true");
+            pod["metadata"]["annotations"]["pod.network.openshift.io/assign-macvlan"] =
+                json!("true");
         }
         let mut netnamespaces: Vec<_> = (0..multicast).map(|i| json!({"metadata": {"name": format!("m{i}"),
             "annotations": {"netnamespace.network.openshift.io/multicast-enabled": "true"}}, "netname": "x", "netid": i})).collect();
         netnamespaces.push(json!({"metadata": {"name": "off", "annotations": {"netnamespace.network.openshift.io/multicast-enabled": "false"}}}));
         let server = Server::new();
         server.list("/api/v1/pods", "v1", "Pod", &pods);
-        server.list("/apis/network.openshift.io/v1/netnamespaces", "network.openshift.io/v1", "NetNamespace", &netnamespaces);
+        server.list(
+            "/apis/network.openshift.io/v1/netnamespaces",
+            "network.openshift.io/v1",
+            "NetNamespace",
+            &netnamespaces,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
-        assert_matches_sample(&output, "aggregated/pods_and_netnamespaces_with_sdn_annotations.json");
+        assert_matches_sample(
+            &output,
+            "aggregated/pods_and_netnamespaces_with_sdn_annotations.json",
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 
@@ -84,6 +120,10 @@ mod tests {
         server.list("/api/v1/pods", "v1", "Pod", &[]);
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.records.is_empty());
-        assert_eq!(output.errors.len(), 1, "the missing netnamespaces are reported");
+        assert_eq!(
+            output.errors.len(),
+            1,
+            "the missing netnamespaces are reported"
+        );
     }
 }

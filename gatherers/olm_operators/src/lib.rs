@@ -30,13 +30,23 @@ struct OlmOperator {
     reads = ["operators.coreos.com/v1/operators", "operators.coreos.com/v1alpha1/clusterserviceversions"]
 )]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    let operators = insights_common::list_dynamic(&Dynamic::cluster("operators.coreos.com", "v1", "operators"))?;
+    let operators = insights_common::list_dynamic(&Dynamic::cluster(
+        "operators.coreos.com",
+        "v1",
+        "operators",
+    ))?;
     let csvs = Dynamic::namespaced("operators.coreos.com", "v1alpha1", "clusterserviceversions");
     let mut olms: Vec<OlmOperator> = Vec::new();
     for operator in &operators {
-        let mut olm = OlmOperator { name: operator.name().to_owned(), ..OlmOperator::default() };
+        let mut olm = OlmOperator {
+            name: operator.name().to_owned(),
+            ..OlmOperator::default()
+        };
         let Some(refs) = operator.array_at(&["status", "components", "refs"]) else {
-            ctx.error(format!("cannot find \"status.components.refs\" in {} definition", operator.name()));
+            ctx.error(format!(
+                "cannot find \"status.components.refs\" in {} definition",
+                operator.name()
+            ));
             olms.push(olm);
             continue;
         };
@@ -45,9 +55,14 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
                 continue;
             }
             let name = reference.get("name").and_then(Value::as_str).unwrap_or("");
-            let namespace = reference.get("namespace").and_then(Value::as_str).unwrap_or("");
+            let namespace = reference
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let Some((_, version)) = name.split_once('.') else {
-                ctx.error(format!("clusterserviceversion \"{name}\" probably doesn't include version"));
+                ctx.error(format!(
+                    "clusterserviceversion \"{name}\" probably doesn't include version"
+                ));
                 olms.push(olm.clone());
                 continue;
             };
@@ -60,14 +75,20 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
                     continue;
                 }
             };
-            let (Some(conditions), Some(display_name)) = (csv.array_at(&["status", "conditions"]), csv.str_at(&["spec", "displayName"])) else {
+            let (Some(conditions), Some(display_name)) = (
+                csv.array_at(&["status", "conditions"]),
+                csv.str_at(&["spec", "displayName"]),
+            ) else {
                 ctx.error(format!("cannot read {name} ClusterServiceVersion attributes: status.conditions or spec.displayName is missing"));
                 olms.push(olm.clone());
                 continue;
             };
             olm.display_name = display_name.to_owned();
             olm.csv_conditions = Some(conditions.clone());
-            if olms.iter().any(|o| o.name == olm.name && o.version == olm.version) {
+            if olms
+                .iter()
+                .any(|o| o.name == olm.name && o.version == olm.version)
+            {
                 continue;
             }
             olms.push(olm.clone());
@@ -101,7 +122,12 @@ mod tests {
                         "status": {"phase": "Succeeded", "conditions": entry["csv_conditions"]}}),
                 "operators.coreos.com/v1alpha1", "ClusterServiceVersion");
         }
-        server.list("/apis/operators.coreos.com/v1/operators", "operators.coreos.com/v1", "Operator", &operators);
+        server.list(
+            "/apis/operators.coreos.com/v1/operators",
+            "operators.coreos.com/v1",
+            "Operator",
+            &operators,
+        );
     }
 
     #[test]
@@ -125,8 +151,14 @@ mod tests {
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.errors.len(), 3, "{:?}", output.errors);
         let empty = |name: &str, version: &str| json!({"name": name, "displayName": "", "version": version, "csv_conditions": Value::Null});
-        assert_eq!(record_json(&output, "config/olm_operators.json"),
-            json!([empty("norefs.ns", ""), empty("noversion.ns", ""), empty("gone.ns", "v1")]));
+        assert_eq!(
+            record_json(&output, "config/olm_operators.json"),
+            json!([
+                empty("norefs.ns", ""),
+                empty("noversion.ns", ""),
+                empty("gone.ns", "v1")
+            ])
+        );
         let server = Server::new();
         server.missing("/apis/operators.coreos.com/v1/operators?limit=500");
         let output = server.run(crate::__wagather_run, &[]);

@@ -10,10 +10,21 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/openshift_logging", reads = ["logging.openshift.io/v1/clusterloggings"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("logging.openshift.io", "v1", "clusterloggings"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "logging.openshift.io",
+        "v1",
+        "clusterloggings",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("config/logging/{}/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "config/logging/{}/{}",
+                object.namespace().unwrap_or(""),
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }

@@ -21,7 +21,9 @@ use wagather_sdk::prelude::*;
 )]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
     let interval = insights_common::gather_interval(ctx.config()).map_err(Error::InvalidParams)?;
-    let all = core_v1::events().namespaced("openshift-machine-api").list_objects(&ListParams::default())?;
+    let all = core_v1::events()
+        .namespaced("openshift-machine-api")
+        .list_objects(&ListParams::default())?;
     let recent: Vec<&Object> = events::of_interval(&all, Instant::now(), interval)
         .into_iter()
         .filter(|e| e.str_at(&["type"]) != Some("Normal"))
@@ -61,13 +63,22 @@ mod tests {
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         let written = record_json(&output, "events/openshift-machine-api.json");
         let expected = sample("events/openshift-machine-api.json");
-        assert_eq!(written["items"].as_array().unwrap().len(), expected["items"].as_array().unwrap().len());
-        for (w, e) in written["items"].as_array().unwrap().iter().zip(expected["items"].as_array().unwrap()) {
+        assert_eq!(
+            written["items"].as_array().unwrap().len(),
+            expected["items"].as_array().unwrap().len()
+        );
+        for (w, e) in written["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(expected["items"].as_array().unwrap())
+        {
             for key in ["namespace", "reason", "message", "type"] {
                 assert_eq!(w[key], e[key]);
             }
             // The sample was written in +02:00; the same instants, in UTC.
-            let instant = |v: &Value| insights_common::time::Instant::parse(v.as_str().unwrap()).unwrap();
+            let instant =
+                |v: &Value| insights_common::time::Instant::parse(v.as_str().unwrap()).unwrap();
             assert_eq!(instant(&w["lastTimestamp"]), instant(&e["lastTimestamp"]));
             assert!(w["lastTimestamp"].as_str().unwrap().ends_with('Z'));
         }

@@ -9,17 +9,28 @@
 //! A cluster without the resource gives no record and no error.
 
 use insights_common::anonymize::x;
-use wagather_sdk::serde_json::Value;
 use wagather_sdk::prelude::*;
+use wagather_sdk::serde_json::Value;
 
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/openstack_controlplanes", reads = ["core.openstack.org/v1beta1/openstackcontrolplanes"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("core.openstack.org", "v1beta1", "openstackcontrolplanes"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "core.openstack.org",
+        "v1beta1",
+        "openstackcontrolplanes",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
         prepare(&mut object);
-        ctx.record_object(format!("namespaces/{}/core.openstack.org/openstackcontrolplanes/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "namespaces/{}/core.openstack.org/openstackcontrolplanes/{}",
+                object.namespace().unwrap_or(""),
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -42,17 +53,23 @@ fn prepare(plane: &mut Object) {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, sample_objects, record_json};
+    use insights_common::testing::{Server, assert_matches_sample, record_json, sample_objects};
 
     const LIST: &str = "/apis/core.openstack.org/v1beta1/openstackcontrolplanes";
 
     #[test]
     fn writes_every_object_as_the_sample_has_it() {
-        let objects = sample_objects("namespaces/openstack/core.openstack.org/openstackcontrolplanes");
+        let objects =
+            sample_objects("namespaces/openstack/core.openstack.org/openstackcontrolplanes");
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "core.openstack.org/v1beta1", "OpenStackControlPlane", &items);
+        server.list(
+            LIST,
+            "core.openstack.org/v1beta1",
+            "OpenStackControlPlane",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());
@@ -73,14 +90,26 @@ mod tests {
 
     #[test]
     fn options_are_hidden_and_last_applied_removed() {
-        let (path, mut plane) = sample_objects("namespaces/openstack/core.openstack.org/openstackcontrolplanes").remove(0);
-        plane["spec"]["dns"]["template"]["options"] = serde_json::json!([{"key": "server", "values": ["10.0.0.1"]}]);
-        plane["metadata"]["annotations"] = serde_json::json!({super::LAST_APPLIED: "{}", "keep": "me"});
+        let (path, mut plane) =
+            sample_objects("namespaces/openstack/core.openstack.org/openstackcontrolplanes")
+                .remove(0);
+        plane["spec"]["dns"]["template"]["options"] =
+            serde_json::json!([{"key": "server", "values": ["10.0.0.1"]}]);
+        plane["metadata"]["annotations"] =
+            serde_json::json!({super::LAST_APPLIED: "{}", "keep": "me"});
         let server = Server::new();
-        server.list(LIST, "core.openstack.org/v1beta1", "OpenStackControlPlane", &[plane]);
+        server.list(
+            LIST,
+            "core.openstack.org/v1beta1",
+            "OpenStackControlPlane",
+            &[plane],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         let written = record_json(&output, &path);
         assert_eq!(written["spec"]["dns"]["template"]["options"], "xxx");
-        assert_eq!(written["metadata"]["annotations"], serde_json::json!({"keep": "me"}));
+        assert_eq!(
+            written["metadata"]["annotations"],
+            serde_json::json!({"keep": "me"})
+        );
     }
 }

@@ -11,11 +11,22 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/openstack_dataplanedeployments", reads = ["dataplane.openstack.org/v1beta1/openstackdataplanedeployments"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("dataplane.openstack.org", "v1beta1", "openstackdataplanedeployments"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "dataplane.openstack.org",
+        "v1beta1",
+        "openstackdataplanedeployments",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
         prepare(&mut object);
-        ctx.record_object(format!("namespaces/{}/dataplane.openstack.org/openstackdataplanedeployments/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "namespaces/{}/dataplane.openstack.org/openstackdataplanedeployments/{}",
+                object.namespace().unwrap_or(""),
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -36,11 +47,18 @@ mod tests {
 
     #[test]
     fn writes_every_object_as_the_sample_has_it() {
-        let objects = sample_objects("namespaces/openstack/dataplane.openstack.org/openstackdataplanedeployments");
+        let objects = sample_objects(
+            "namespaces/openstack/dataplane.openstack.org/openstackdataplanedeployments",
+        );
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "dataplane.openstack.org/v1beta1", "OpenStackDataPlaneDeployment", &items);
+        server.list(
+            LIST,
+            "dataplane.openstack.org/v1beta1",
+            "OpenStackDataPlaneDeployment",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());

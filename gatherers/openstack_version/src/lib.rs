@@ -10,10 +10,21 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/openstack_version", reads = ["core.openstack.org/v1beta1/openstackversions"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("core.openstack.org", "v1beta1", "openstackversions"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "core.openstack.org",
+        "v1beta1",
+        "openstackversions",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("namespaces/{}/core.openstack.org/openstackversions/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "namespaces/{}/core.openstack.org/openstackversions/{}",
+                object.namespace().unwrap_or(""),
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -30,7 +41,12 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "core.openstack.org/v1beta1", "OpenStackVersion", &items);
+        server.list(
+            LIST,
+            "core.openstack.org/v1beta1",
+            "OpenStackVersion",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());

@@ -72,10 +72,17 @@ mod tests {
     fn writes_the_sample_collector_with_only_its_service_config() {
         let (_, collector) = samples_under("config/opentelemetry").remove(0);
         let mut served = collector.clone();
-        served["spec"]["config"]["receivers"] = json!({"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}}}});
-        served["spec"]["config"]["exporters"] = json!({"otlp_grpc": {"endpoint": "tempo.example.com:4317"}});
+        served["spec"]["config"]["receivers"] =
+            json!({"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}}}});
+        served["spec"]["config"]["exporters"] =
+            json!({"otlp_grpc": {"endpoint": "tempo.example.com:4317"}});
         let server = Server::new();
-        server.list(LIST, "opentelemetry.io/v1beta1", "OpenTelemetryCollector", &[served]);
+        server.list(
+            LIST,
+            "opentelemetry.io/v1beta1",
+            "OpenTelemetryCollector",
+            &[served],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         // The sample file sits under another namespace than the object's and was read at
@@ -84,27 +91,46 @@ mod tests {
         expected["apiVersion"] = json!("opentelemetry.io/v1beta1");
         let namespace = collector["metadata"]["namespace"].as_str().unwrap();
         let name = collector["metadata"]["name"].as_str().unwrap();
-        assert_eq!(record_json(&output, &format!("config/opentelemetry/{namespace}/{name}.json")), expected);
+        assert_eq!(
+            record_json(
+                &output,
+                &format!("config/opentelemetry/{namespace}/{name}.json")
+            ),
+            expected
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 
     #[test]
     fn bad_configs_are_reported_and_the_count_is_capped() {
         let (_, base) = samples_under("config/opentelemetry").remove(0);
-        let mut collectors: Vec<_> = (0..7).map(|i| {
-            let mut c = base.clone();
-            c["metadata"]["name"] = json!(format!("c{i}"));
-            c
-        }).collect();
+        let mut collectors: Vec<_> = (0..7)
+            .map(|i| {
+                let mut c = base.clone();
+                c["metadata"]["name"] = json!(format!("c{i}"));
+                c
+            })
+            .collect();
         collectors[0]["spec"]["config"] = json!("not a map");
-        collectors[1]["spec"].as_object_mut().unwrap().remove("config");
+        collectors[1]["spec"]
+            .as_object_mut()
+            .unwrap()
+            .remove("config");
         let server = Server::new();
-        server.list(LIST, "opentelemetry.io/v1beta1", "OpenTelemetryCollector", &collectors);
+        server.list(
+            LIST,
+            "opentelemetry.io/v1beta1",
+            "OpenTelemetryCollector",
+            &collectors,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.errors.len(), 1);
         assert_eq!(output.records.len(), 5);
         let namespace = base["metadata"]["namespace"].as_str().unwrap();
-        let c1 = record_json(&output, &format!("config/opentelemetry/{namespace}/c1.json"));
+        let c1 = record_json(
+            &output,
+            &format!("config/opentelemetry/{namespace}/c1.json"),
+        );
         assert!(c1["spec"].get("config").is_none());
     }
 }

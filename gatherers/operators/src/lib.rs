@@ -68,11 +68,18 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     // Two operators may name the same object; IO's recorder keeps one record per path.
     let mut written = std::collections::BTreeSet::new();
     for operator in &operators {
-        ctx.record_object(format!("config/clusteroperator/{}", operator.name()), operator)?;
+        ctx.record_object(
+            format!("config/clusteroperator/{}", operator.name()),
+            operator,
+        )?;
         let Some(versions) = &versions else {
             continue;
         };
-        for reference in operator.array_at(&["status", "relatedObjects"]).into_iter().flatten() {
+        for reference in operator
+            .array_at(&["status", "relatedObjects"])
+            .into_iter()
+            .flatten()
+        {
             let Some(related) = related_object(operator, reference, versions) else {
                 continue;
             };
@@ -210,7 +217,13 @@ fn anonymize_identity_providers(object: &mut Object) {
         "issuer",
         "domainName",
     ];
-    let path = ["spec", "observedConfig", "oauthServer", "oauthConfig", "identityProviders"];
+    let path = [
+        "spec",
+        "observedConfig",
+        "oauthServer",
+        "oauthConfig",
+        "identityProviders",
+    ];
     let Some(Value::Array(providers)) = object.get_mut(&path) else {
         return;
     };
@@ -228,7 +241,9 @@ fn anonymize_identity_providers(object: &mut Object) {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, record_json, sample, samples_under};
+    use insights_common::testing::{
+        Server, assert_matches_sample, record_json, sample, samples_under,
+    };
     use serde_json::{Value, json};
 
     /// Discovery as a server answers it, for the operator groups of the sample.
@@ -240,20 +255,43 @@ mod tests {
             .chain([json!({"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
                            "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}})])
             .collect();
-        server.api().respond_json("/apis", 200, &json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": list}));
+        server.api().respond_json(
+            "/apis",
+            200,
+            &json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": list}),
+        );
         for (group, resources) in groups {
-            let resources: Vec<Value> = resources.iter().map(|r| json!({"name": r, "namespaced": false, "kind": "X", "verbs": ["get"]})).collect();
+            let resources: Vec<Value> = resources
+                .iter()
+                .map(|r| json!({"name": r, "namespaced": false, "kind": "X", "verbs": ["get"]}))
+                .collect();
             server.api().respond_json(&format!("/apis/{group}/v1"), 200,
                 &json!({"kind": "APIResourceList", "groupVersion": format!("{group}/v1"), "resources": resources}));
         }
     }
 
     const OPERATOR_RESOURCES: &[&str] = &[
-        "authentications", "cloudcredentials", "clustercsidrivers", "configs", "consoles",
-        "csisnapshotcontrollers", "dnses", "etcds", "ingresscontrollers", "insightsoperators",
-        "kubeapiservers", "kubecontrollermanagers", "kubeschedulers", "kubestorageversionmigrators",
-        "machineconfigurations", "networks", "olms", "openshiftapiservers",
-        "openshiftcontrollermanagers", "servicecas", "storages",
+        "authentications",
+        "cloudcredentials",
+        "clustercsidrivers",
+        "configs",
+        "consoles",
+        "csisnapshotcontrollers",
+        "dnses",
+        "etcds",
+        "ingresscontrollers",
+        "insightsoperators",
+        "kubeapiservers",
+        "kubecontrollermanagers",
+        "kubeschedulers",
+        "kubestorageversionmigrators",
+        "machineconfigurations",
+        "networks",
+        "olms",
+        "openshiftapiservers",
+        "openshiftcontrollermanagers",
+        "servicecas",
+        "storages",
     ];
 
     /// Serves the related objects the sample holds, as full objects (IO's records keep only
@@ -285,7 +323,12 @@ mod tests {
                 // Only InsightsOperator's status is kept; others' must be dropped.
                 object["status"] = json!({"observedGeneration": 3});
             }
-            server.object(&url, &object, record["apiVersion"].as_str().unwrap(), record["kind"].as_str().unwrap());
+            server.object(
+                &url,
+                &object,
+                record["apiVersion"].as_str().unwrap(),
+                record["kind"].as_str().unwrap(),
+            );
         }
     }
 
@@ -302,13 +345,27 @@ mod tests {
         assert_eq!(operators.len(), 31);
         let server = Server::new();
         let items: Vec<Value> = operators.iter().map(|(_, o)| o.clone()).collect();
-        server.list("/apis/config.openshift.io/v1/clusteroperators", "config.openshift.io/v1", "ClusterOperator", &items);
-        serve_discovery(&server, &[
-            ("operator.openshift.io", OPERATOR_RESOURCES),
-            ("samples.operator.openshift.io", &["configs"]),
-            ("imageregistry.operator.openshift.io", &["configs", "imagepruners"]),
-            ("controlplane.operator.openshift.io", &["podnetworkconnectivitychecks"]),
-        ]);
+        server.list(
+            "/apis/config.openshift.io/v1/clusteroperators",
+            "config.openshift.io/v1",
+            "ClusterOperator",
+            &items,
+        );
+        serve_discovery(
+            &server,
+            &[
+                ("operator.openshift.io", OPERATOR_RESOURCES),
+                ("samples.operator.openshift.io", &["configs"]),
+                (
+                    "imageregistry.operator.openshift.io",
+                    &["configs", "imagepruners"],
+                ),
+                (
+                    "controlplane.operator.openshift.io",
+                    &["podnetworkconnectivitychecks"],
+                ),
+            ],
+        );
         serve_related(&server);
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
@@ -319,8 +376,12 @@ mod tests {
         // operator.openshift.io and the samples operator's config. Its ingress operator names
         // IngressController (a kind, which discovery does not know), and its insights
         // operator names none: IO's current code writes neither of the sample's files.
-        let related: Vec<&str> = output.records.iter().map(|r| r.name.as_str())
-            .filter(|n| n.matches('/').count() > 2).collect();
+        let related: Vec<&str> = output
+            .records
+            .iter()
+            .map(|r| r.name.as_str())
+            .filter(|n| n.matches('/').count() > 2)
+            .collect();
         assert_eq!(related.len(), 17, "{related:#?}");
         for name in related {
             assert_matches_sample(&output, &format!("{name}.json"));
@@ -344,11 +405,25 @@ mod tests {
             extra.push(json!({"group": "operator.openshift.io", "resource": resource, "name": name, "namespace": namespace}));
         }
         extra.push(json!({"group": "samples.operator.openshift.io", "resource": "configs", "name": "cluster"}));
-        let ingress = operators.iter_mut().find(|o| o["metadata"]["name"] == "ingress").unwrap();
+        let ingress = operators
+            .iter_mut()
+            .find(|o| o["metadata"]["name"] == "ingress")
+            .unwrap();
         ingress["status"]["relatedObjects"] = Value::Array(extra);
         let server = Server::new();
-        server.list("/apis/config.openshift.io/v1/clusteroperators", "config.openshift.io/v1", "ClusterOperator", &operators);
-        serve_discovery(&server, &[("operator.openshift.io", OPERATOR_RESOURCES), ("samples.operator.openshift.io", &["configs"])]);
+        server.list(
+            "/apis/config.openshift.io/v1/clusteroperators",
+            "config.openshift.io/v1",
+            "ClusterOperator",
+            &operators,
+        );
+        serve_discovery(
+            &server,
+            &[
+                ("operator.openshift.io", OPERATOR_RESOURCES),
+                ("samples.operator.openshift.io", &["configs"]),
+            ],
+        );
         serve_related(&server);
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
@@ -366,7 +441,12 @@ mod tests {
         let mut operator = sample("config/clusteroperator/authentication.json");
         operator["status"]["relatedObjects"] = json!([{"group": "operator.openshift.io", "resource": "authentications", "name": "cluster"}]);
         let server = Server::new();
-        server.list("/apis/config.openshift.io/v1/clusteroperators", "config.openshift.io/v1", "ClusterOperator", &[operator.clone()]);
+        server.list(
+            "/apis/config.openshift.io/v1/clusteroperators",
+            "config.openshift.io/v1",
+            "ClusterOperator",
+            &[operator.clone()],
+        );
         serve_discovery(&server, &[("operator.openshift.io", &["authentications"])]);
         server.object("/apis/operator.openshift.io/v1/authentications/cluster", &json!({
             "metadata": {"name": "cluster"},
@@ -376,16 +456,27 @@ mod tests {
             ]}}}},
         }), "operator.openshift.io/v1", "Authentication");
         let output = server.run(crate::__wagather_run, &[]);
-        let written = record_json(&output, "config/clusteroperator/operator.openshift.io/authentication/cluster.json");
-        assert_eq!(written, json!({"apiVersion": "operator.openshift.io/v1", "kind": "Authentication", "name": "cluster",
+        let written = record_json(
+            &output,
+            "config/clusteroperator/operator.openshift.io/authentication/cluster.json",
+        );
+        assert_eq!(
+            written,
+            json!({"apiVersion": "operator.openshift.io/v1", "kind": "Authentication", "name": "cluster",
             "spec": {"observedConfig": {"oauthServer": {"oauthConfig": {"identityProviders": [
                 {"name": "ldap", "provider": {"url": "xxxxxxxxxxx", "bindDN": "xxxx", "insecure": false}},
                 {"name": "gh", "provider": {"clientID": "xxx", "hostname": 5}},
-            ]}}}}}));
+            ]}}}}})
+        );
 
         // Discovery fails: the operators are written, their related objects are not.
         let server = Server::new();
-        server.list("/apis/config.openshift.io/v1/clusteroperators", "config.openshift.io/v1", "ClusterOperator", &[operator]);
+        server.list(
+            "/apis/config.openshift.io/v1/clusteroperators",
+            "config.openshift.io/v1",
+            "ClusterOperator",
+            &[operator],
+        );
         server.api().respond("/apis", 503, "unavailable");
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);

@@ -56,8 +56,9 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     let mut events_done = BTreeSet::new();
     for operator in operators.iter().filter(|o| !is_healthy_operator(o)) {
         for namespace in namespaces_of(operator) {
-            let Ok(namespace_pods) =
-                core_v1::pods().namespaced(namespace).list_objects(&ListParams::default())
+            let Ok(namespace_pods) = core_v1::pods()
+                .namespaced(namespace)
+                .list_objects(&ListParams::default())
             else {
                 continue;
             };
@@ -99,12 +100,17 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 
 /// `isHealthyOperator`.
 fn is_healthy_operator(operator: &Object) -> bool {
-    !operator.array_at(&["status", "conditions"]).into_iter().flatten().any(|c| {
-        let is = |t: &str, s: &str| {
-            c.get("type").and_then(Value::as_str) == Some(t) && c.get("status").and_then(Value::as_str) == Some(s)
-        };
-        is("Degraded", "True") || is("Available", "False")
-    })
+    !operator
+        .array_at(&["status", "conditions"])
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            let is = |t: &str, s: &str| {
+                c.get("type").and_then(Value::as_str) == Some(t)
+                    && c.get("status").and_then(Value::as_str) == Some(s)
+            };
+            is("Degraded", "True") || is("Available", "False")
+        })
 }
 
 /// `namespacesForOperator`.
@@ -137,17 +143,34 @@ fn record_logs(
 ) -> Result<()> {
     let namespace = pod.namespace().unwrap_or("");
     for container in container_names(pod) {
-        let Some(mut log) = read_log(namespace, pod.name(), container, previous, limit_bytes, TAIL) else {
+        let Some(mut log) = read_log(
+            namespace,
+            pod.name(),
+            container,
+            previous,
+            limit_bytes,
+            TAIL,
+        ) else {
             continue;
         };
         if has_stack_trace(&log) {
-            let Some(long) = read_log(namespace, pod.name(), container, previous, limit_bytes, LONG_TAIL) else {
+            let Some(long) = read_log(
+                namespace,
+                pod.name(),
+                container,
+                previous,
+                limit_bytes,
+                LONG_TAIL,
+            ) else {
                 continue;
             };
             log = trim_stack_trace(&long);
         }
         let which = if previous { "previous" } else { "current" };
-        let path = format!("config/pod/{namespace}/logs/{}/{container}_{which}.log", pod.name());
+        let path = format!(
+            "config/pod/{namespace}/logs/{}/{container}_{which}.log",
+            pod.name()
+        );
         if written.insert(path.clone()) {
             ctx.record_raw(path, log)?;
         }
@@ -156,8 +179,18 @@ fn record_logs(
 }
 
 /// A container's log as IO requests it; `None` when it cannot be read or is empty.
-fn read_log(namespace: &str, pod: &str, container: &str, previous: bool, limit_bytes: usize, tail: usize) -> Option<String> {
-    let mut query = form_query(&[("container", container), ("limitBytes", &limit_bytes.to_string())]);
+fn read_log(
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    previous: bool,
+    limit_bytes: usize,
+    tail: usize,
+) -> Option<String> {
+    let mut query = form_query(&[
+        ("container", container),
+        ("limitBytes", &limit_bytes.to_string()),
+    ]);
     if previous {
         query.push_str("&previous=true");
     }
@@ -226,7 +259,11 @@ fn trim_stack_trace(log: &str) -> String {
     const END: usize = 5;
     let lines: Vec<&str> = log.split('\n').collect();
     let start = lines.iter().position(|l| has_stack_trace(l)).unwrap_or(0);
-    let end = lines.iter().rposition(|l| has_stack_trace(l)).unwrap_or(0).max(start);
+    let end = lines
+        .iter()
+        .rposition(|l| has_stack_trace(l))
+        .unwrap_or(0)
+        .max(start);
     let length = end - start;
     if length > MAX_LINES {
         let from = start.saturating_sub(OFFSET);
@@ -245,12 +282,17 @@ fn trim_stack_trace(log: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use insights_common::testing::{Server, assert_matches_sample, record, record_json, sample, samples_under};
+    use insights_common::testing::{
+        Server, assert_matches_sample, record, record_json, sample, samples_under,
+    };
     use serde_json::json;
 
     fn operators() -> Vec<Value> {
-        samples_under("config/clusteroperator").into_iter()
-            .filter(|(p, _)| p.matches('/').count() == 2).map(|(_, o)| o).collect()
+        samples_under("config/clusteroperator")
+            .into_iter()
+            .filter(|(p, _)| p.matches('/').count() == 2)
+            .map(|(_, o)| o)
+            .collect()
     }
 
     /// The sample's pods of a namespace.
@@ -265,16 +307,41 @@ mod tests {
     #[test]
     fn writes_the_unhealthy_pods_of_the_degraded_ingress_operator() {
         let server = Server::new();
-        server.list("/apis/config.openshift.io/v1/clusteroperators", "config.openshift.io/v1", "ClusterOperator", &operators());
+        server.list(
+            "/apis/config.openshift.io/v1/clusteroperators",
+            "config.openshift.io/v1",
+            "ClusterOperator",
+            &operators(),
+        );
         // The sample's ingress operator is degraded; its namespaces are these three.
-        for namespace in ["openshift-ingress-operator", "openshift-ingress", "openshift-ingress-canary"] {
-            server.list(&format!("/api/v1/namespaces/{namespace}/pods"), "v1", "Pod", &pods_of(namespace));
-            server.list(&format!("/api/v1/namespaces/{namespace}/events"), "v1", "Event", &[]);
+        for namespace in [
+            "openshift-ingress-operator",
+            "openshift-ingress",
+            "openshift-ingress-canary",
+        ] {
+            server.list(
+                &format!("/api/v1/namespaces/{namespace}/pods"),
+                "v1",
+                "Pod",
+                &pods_of(namespace),
+            );
+            server.list(
+                &format!("/api/v1/namespaces/{namespace}/events"),
+                "v1",
+                "Event",
+                &[],
+            );
         }
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
-        assert_matches_sample(&output, "config/pod/openshift-ingress/router-default-7bbdcfcf9b-7xdln.json");
-        assert_matches_sample(&output, "config/pod/openshift-ingress-operator/ingress-operator-6557486749-h7qjw.json");
+        assert_matches_sample(
+            &output,
+            "config/pod/openshift-ingress/router-default-7bbdcfcf9b-7xdln.json",
+        );
+        assert_matches_sample(
+            &output,
+            "config/pod/openshift-ingress-operator/ingress-operator-6557486749-h7qjw.json",
+        );
         // No log could be read and no event is recent: just the two pods.
         assert_eq!(output.records.len(), 2);
     }
@@ -282,37 +349,84 @@ mod tests {
     #[test]
     fn logs_and_events_of_unhealthy_pods() {
         let mut operator = sample("config/clusteroperator/ingress.json");
-        operator["status"]["relatedObjects"] = json!([{"group": "", "resource": "namespaces", "name": "openshift-ingress-operator"}]);
+        operator["status"]["relatedObjects"] =
+            json!([{"group": "", "resource": "namespaces", "name": "openshift-ingress-operator"}]);
         let pod = pods_of("openshift-ingress-operator").remove(0);
         let name = pod["metadata"]["name"].as_str().unwrap().to_owned();
-        let containers: Vec<String> = pod["spec"]["containers"].as_array().unwrap().iter()
-            .map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+        let containers: Vec<String> = pod["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect();
         let server = Server::new();
-        server.list("/apis/config.openshift.io/v1/clusteroperators", "config.openshift.io/v1", "ClusterOperator", &[operator]);
-        server.list("/api/v1/namespaces/openshift-ingress-operator/pods", "v1", "Pod", &[pod.clone()]);
+        server.list(
+            "/apis/config.openshift.io/v1/clusteroperators",
+            "config.openshift.io/v1",
+            "ClusterOperator",
+            &[operator],
+        );
+        server.list(
+            "/api/v1/namespaces/openshift-ingress-operator/pods",
+            "v1",
+            "Pod",
+            &[pod.clone()],
+        );
         server.list("/api/v1/namespaces/openshift-ingress-operator/events", "v1", "Event", &[
             json!({"metadata": {"name": "e", "namespace": "openshift-ingress-operator"}, "reason": "BackOff",
                    "message": "Back-off restarting failed container", "type": "Warning", "lastTimestamp": "2100-01-01T00:00:00Z"})]);
         let limit = LOG_BUDGET / containers.len();
-        let log_path = |c: &str, previous: bool, tail: usize| format!(
-            "/api/v1/namespaces/openshift-ingress-operator/pods/{name}/log?container={c}&limitBytes={limit}{}&tailLines={tail}&timestamps=true",
-            if previous { "&previous=true" } else { "" });
-        server.api().respond(&log_path(&containers[0], false, 100), 200, "2021-07-07T11:00:00Z started\n");
-        let trace: String = (0..60).map(|i| format!("main.f()\n\t/go/src/main.go:{i} +0x1f\n")).collect();
-        let long = format!("{}panic: boom\n{trace}", (0..30).map(|i| format!("line {i}\n")).collect::<String>());
-        server.api().respond(&log_path(&containers[0], true, 100), 200, "panic: boom\n\t/go/src/main.go:1 +0x1f\n");
-        server.api().respond(&log_path(&containers[0], true, 2000), 200, long.clone());
+        let log_path = |c: &str, previous: bool, tail: usize| {
+            format!(
+                "/api/v1/namespaces/openshift-ingress-operator/pods/{name}/log?container={c}&limitBytes={limit}{}&tailLines={tail}&timestamps=true",
+                if previous { "&previous=true" } else { "" }
+            )
+        };
+        server.api().respond(
+            &log_path(&containers[0], false, 100),
+            200,
+            "2021-07-07T11:00:00Z started\n",
+        );
+        let trace: String = (0..60)
+            .map(|i| format!("main.f()\n\t/go/src/main.go:{i} +0x1f\n"))
+            .collect();
+        let long = format!(
+            "{}panic: boom\n{trace}",
+            (0..30).map(|i| format!("line {i}\n")).collect::<String>()
+        );
+        server.api().respond(
+            &log_path(&containers[0], true, 100),
+            200,
+            "panic: boom\n\t/go/src/main.go:1 +0x1f\n",
+        );
+        server
+            .api()
+            .respond(&log_path(&containers[0], true, 2000), 200, long.clone());
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         let dir = format!("config/pod/openshift-ingress-operator/logs/{name}");
-        assert_eq!(record(&output, &format!("{dir}/{}_current.log", containers[0])).data, b"2021-07-07T11:00:00Z started\n");
-        let previous = String::from_utf8(record(&output, &format!("{dir}/{}_previous.log", containers[0])).data.clone()).unwrap();
+        assert_eq!(
+            record(&output, &format!("{dir}/{}_current.log", containers[0])).data,
+            b"2021-07-07T11:00:00Z started\n"
+        );
+        let previous = String::from_utf8(
+            record(&output, &format!("{dir}/{}_previous.log", containers[0]))
+                .data
+                .clone(),
+        )
+        .unwrap();
         // The trace runs from line 32 to line 150: 20 lines before it, 35 in all, the 118 - 40
         // lines IO suppresses, and the last 5 lines of the trace to the end.
         assert!(previous.starts_with("line 12\n"), "{previous}");
         assert_eq!(previous.lines().count(), 35 + 1 + 6);
-        assert!(previous.contains("\n... (78 stacktrace lines suppressed) ...\n"), "{previous}");
-        assert_eq!(record_json(&output, "events/openshift-ingress-operator.json")["items"][0]["reason"], "BackOff");
+        assert!(
+            previous.contains("\n... (78 stacktrace lines suppressed) ...\n"),
+            "{previous}"
+        );
+        assert_eq!(
+            record_json(&output, "events/openshift-ingress-operator.json")["items"][0]["reason"],
+            "BackOff"
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 
@@ -322,6 +436,9 @@ mod tests {
         assert!(!has_stack_trace("foo.go:12 0x2a"));
         assert!(!has_stack_trace("foo.go: +0x2a"));
         assert!(!has_stack_trace("foo.go:12+0x2a"));
-        assert_eq!(trim_stack_trace("a\nb\nmain.go:1 +0x1\nc"), "a\nb\nmain.go:1 +0x1\nc");
+        assert_eq!(
+            trim_stack_trace("a\nb\nmain.go:1 +0x1\nc"),
+            "a\nb\nmain.go:1 +0x1\nc"
+        );
     }
 }

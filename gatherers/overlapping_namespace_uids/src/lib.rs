@@ -43,7 +43,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
             .unwrap_or("");
         match parse(text) {
             Some(range) => ranged.push((namespace.name().to_owned(), range)),
-            None => ctx.error(format!("can't read uid range of the {} namespace", namespace.name())),
+            None => ctx.error(format!(
+                "can't read uid range of the {} namespace",
+                namespace.name()
+            )),
         }
     }
     let mut sets: Vec<Vec<(String, Range)>> = Vec::new();
@@ -82,7 +85,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 fn parse(text: &str) -> Option<Range> {
     let (start, length) = text.split_once('/')?;
     let length = length.split('/').next()?;
-    Some(Range { start: start.parse().ok()?, length: length.parse().ok()? })
+    Some(Range {
+        start: start.parse().ok()?,
+        length: length.parse().ok()?,
+    })
 }
 
 #[cfg(test)]
@@ -92,7 +98,9 @@ mod tests {
 
     fn namespace(name: &str, range: Option<&str>) -> serde_json::Value {
         match range {
-            Some(r) => json!({"metadata": {"name": name, "annotations": {"openshift.io/sa.scc.uid-range": r}}}),
+            Some(r) => {
+                json!({"metadata": {"name": name, "annotations": {"openshift.io/sa.scc.uid-range": r}}})
+            }
             None => json!({"metadata": {"name": name}}),
         }
     }
@@ -104,7 +112,10 @@ mod tests {
         let mut namespaces = vec![namespace("alone", Some("1000000000/10000"))];
         for (i, set) in sets.as_array().unwrap().iter().enumerate() {
             for name in set.as_array().unwrap() {
-                namespaces.push(namespace(name.as_str().unwrap(), Some(&format!("{}/10000", 1_000_010_000 + i * 10_000))));
+                namespaces.push(namespace(
+                    name.as_str().unwrap(),
+                    Some(&format!("{}/10000", 1_000_010_000 + i * 10_000)),
+                ));
             }
         }
         let server = Server::new();
@@ -118,13 +129,24 @@ mod tests {
     #[test]
     fn overlaps_follow_io_and_missing_ranges_are_reported() {
         let server = Server::new();
-        server.list("/api/v1/namespaces", "v1", "Namespace", &[
-            namespace("a", Some("100/10")), namespace("b", Some("105/10")), namespace("c", Some("110/10")),
-            namespace("d", None), namespace("e", Some("bad")),
-        ]);
+        server.list(
+            "/api/v1/namespaces",
+            "v1",
+            "Namespace",
+            &[
+                namespace("a", Some("100/10")),
+                namespace("b", Some("105/10")),
+                namespace("c", Some("110/10")),
+                namespace("d", None),
+                namespace("e", Some("bad")),
+            ],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.errors.len(), 2);
         // a overlaps b, b overlaps c, a and c only touch (a ends where c starts).
-        assert_eq!(record_json(&output, "config/namespaces_with_overlapping_uids.json"), json!([["a", "b"], ["b", "c"]]));
+        assert_eq!(
+            record_json(&output, "config/namespaces_with_overlapping_uids.json"),
+            json!([["a", "b"], ["b", "c"]])
+        );
     }
 }

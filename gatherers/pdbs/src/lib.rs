@@ -14,13 +14,18 @@ const LIMIT: usize = 100;
 /// Records `config/pdbs/<namespace>/<name>` for the first [`LIMIT`] OpenShift PDBs.
 #[gatherer(name = "clusterconfig/pdbs", reads = ["policy/v1/poddisruptionbudgets"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    let budgets = policy_v1::pod_disruption_budgets().all_namespaces().list_objects(&ListParams::default())?;
+    let budgets = policy_v1::pod_disruption_budgets()
+        .all_namespaces()
+        .list_objects(&ListParams::default())?;
     let openshift = budgets
         .into_iter()
         .filter(|b| b.namespace().is_some_and(|ns| ns.starts_with("openshift-")));
     for budget in openshift.take(LIMIT) {
         let budget = budget.without_type_meta();
-        ctx.record_object(insights_common::record_path("config/pdbs", &budget), &budget)?;
+        ctx.record_object(
+            insights_common::record_path("config/pdbs", &budget),
+            &budget,
+        )?;
     }
     Ok(())
 }
@@ -39,7 +44,12 @@ mod tests {
         let mut user = pdb.clone();
         user["metadata"]["namespace"] = json!("shop");
         let server = Server::new();
-        server.list(LIST, "policy/v1", "PodDisruptionBudget", &[pdb.clone(), user]);
+        server.list(
+            LIST,
+            "policy/v1",
+            "PodDisruptionBudget",
+            &[pdb.clone(), user],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), 1);
@@ -56,11 +66,13 @@ mod tests {
     #[test]
     fn at_most_one_hundred() {
         let pdb = sample(SAMPLE);
-        let many: Vec<_> = (0..120).map(|i| {
-            let mut p = pdb.clone();
-            p["metadata"]["name"] = json!(format!("pdb-{i}"));
-            p
-        }).collect();
+        let many: Vec<_> = (0..120)
+            .map(|i| {
+                let mut p = pdb.clone();
+                p["metadata"]["name"] = json!(format!("pdb-{i}"));
+                p
+            })
+            .collect();
         let server = Server::new();
         server.list(LIST, "policy/v1", "PodDisruptionBudget", &many);
         let output = server.run(crate::__wagather_run, &[]);

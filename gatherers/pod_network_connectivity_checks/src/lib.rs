@@ -22,18 +22,35 @@ use wagather_sdk::serde_json::Value;
     reads = ["controlplane.operator.openshift.io/v1alpha1/podnetworkconnectivitychecks"]
 )]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    let checks = controlplane_v1alpha1::pod_network_connectivity_checks().all_namespaces().list_objects(&ListParams::default())?;
+    let checks = controlplane_v1alpha1::pod_network_connectivity_checks()
+        .all_namespaces()
+        .list_objects(&ListParams::default())?;
     let since = Instant::now().minus(std::time::Duration::from_secs(24 * 3600));
     let mut reasons: BTreeMap<String, BTreeMap<String, GoTime>> = BTreeMap::new();
     let mut take = |entries: Option<&Vec<Value>>| {
         for entry in entries.into_iter().flatten() {
-            let start = entry.get("start").and_then(Value::as_str).and_then(Instant::parse);
+            let start = entry
+                .get("start")
+                .and_then(Value::as_str)
+                .and_then(Instant::parse);
             // Go's zero time is before anything.
-            if start.is_none_or(|s| s < since) || entry.get("success").and_then(Value::as_bool) == Some(true) {
+            if start.is_none_or(|s| s < since)
+                || entry.get("success").and_then(Value::as_bool) == Some(true)
+            {
                 continue;
             }
-            let text = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-            let latest = reasons.entry(text("reason")).or_default().entry(text("message")).or_default();
+            let text = |k: &str| {
+                entry
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let latest = reasons
+                .entry(text("reason"))
+                .or_default()
+                .entry(text("message"))
+                .or_default();
             if GoTime(start) > *latest || latest.0.is_none() {
                 *latest = GoTime(start);
             }
@@ -62,7 +79,13 @@ mod tests {
         // the latest.
         let expected = sample("config/podnetworkconnectivitychecks.json");
         let now = Instant::now().secs;
-        let hours_ago = |h: i64| Instant { secs: now - h * 3600, nanos: 0 }.to_go_utc();
+        let hours_ago = |h: i64| {
+            Instant {
+                secs: now - h * 3600,
+                nanos: 0,
+            }
+            .to_go_utc()
+        };
         let mut failures = Vec::new();
         for (reason, messages) in expected.as_object().unwrap() {
             for message in messages.as_object().unwrap().keys() {
@@ -75,15 +98,23 @@ mod tests {
         let check = json!({"metadata": {"name": "c", "namespace": "openshift-network-diagnostics"},
             "spec": {}, "status": {"failures": failures[..2].to_vec(), "outages": [{"startLogs": failures[2..].to_vec(), "endLogs": []}]}});
         let server = Server::new();
-        server.list("/apis/controlplane.operator.openshift.io/v1alpha1/podnetworkconnectivitychecks",
-            "controlplane.operator.openshift.io/v1alpha1", "PodNetworkConnectivityCheck", &[check]);
+        server.list(
+            "/apis/controlplane.operator.openshift.io/v1alpha1/podnetworkconnectivitychecks",
+            "controlplane.operator.openshift.io/v1alpha1",
+            "PodNetworkConnectivityCheck",
+            &[check],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         let written = record_json(&output, "config/podnetworkconnectivitychecks.json");
         let mut want = serde_json::Map::new();
         for (reason, messages) in expected.as_object().unwrap() {
-            let at: serde_json::Map<String, Value> = messages.as_object().unwrap().keys()
-                .map(|m| (m.clone(), json!(hours_ago(1)))).collect();
+            let at: serde_json::Map<String, Value> = messages
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|m| (m.clone(), json!(hours_ago(1))))
+                .collect();
             want.insert(reason.clone(), Value::Object(at));
         }
         assert_eq!(written, Value::Object(want));

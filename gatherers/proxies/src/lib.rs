@@ -19,7 +19,13 @@ use wagather_sdk::serde_json::Value;
 /// Records `config/proxy`.
 #[gatherer(name = "clusterconfig/proxies", reads = ["config.openshift.io/v1/proxies"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    insights_common::gather_singleton(ctx, config_v1::proxies(), "cluster", "config/proxy", anonymize)
+    insights_common::gather_singleton(
+        ctx,
+        config_v1::proxies(),
+        "cluster",
+        "config/proxy",
+        anonymize,
+    )
 }
 
 /// `anonymizeProxy`.
@@ -59,7 +65,12 @@ mod tests {
     #[test]
     fn writes_the_object_as_the_sample_has_it() {
         let server = Server::new();
-        server.object(PATH, &sample("config/proxy.json"), "config.openshift.io/v1", "Proxy");
+        server.object(
+            PATH,
+            &sample("config/proxy.json"),
+            "config.openshift.io/v1",
+            "Proxy",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_matches_sample(&output, "config/proxy.json");
@@ -73,17 +84,24 @@ mod tests {
         proxy["spec"]["noProxy"] = json!(".corp,10.0.0.0/8");
         proxy["spec"]["httpsProxy"] = json!("");
         proxy["spec"]["readinessEndpoints"] = json!(["https://www.google.com"]);
-        proxy["status"] = json!({"httpProxy": "http://proxy.corp:3128", "noProxy": ".corp,10.0.0.0/8,.svc"});
+        proxy["status"] =
+            json!({"httpProxy": "http://proxy.corp:3128", "noProxy": ".corp,10.0.0.0/8,.svc"});
         let server = Server::new();
         server.object(PATH, &proxy, "config.openshift.io/v1", "Proxy");
         let output = server.run(crate::__wagather_run, &[]);
         let written = record_json(&output, "config/proxy.json");
-        assert_eq!(written["spec"], json!({
-            "trustedCA": {"name": ""},
-            "httpProxy": "xxxx://xxxx:xxxxxxxx.xxxx:xxxx",
-            "noProxy": ".xxxx,xx.x.x.x/x",
-            "readinessEndpoints": ["xxxxx://xxx.xxxxxx.xxx"],
-        }));
-        assert_eq!(written["status"], json!({"httpProxy": "xxxx://xxxxx.xxxx:xxxx", "noProxy": ".xxxx,xx.x.x.x/x,.xxx"}));
+        assert_eq!(
+            written["spec"],
+            json!({
+                "trustedCA": {"name": ""},
+                "httpProxy": "xxxx://xxxx:xxxxxxxx.xxxx:xxxx",
+                "noProxy": ".xxxx,xx.x.x.x/x",
+                "readinessEndpoints": ["xxxxx://xxx.xxxxxx.xxx"],
+            })
+        );
+        assert_eq!(
+            written["status"],
+            json!({"httpProxy": "xxxx://xxxxx.xxxx:xxxx", "noProxy": ".xxxx,xx.x.x.x/x,.xxx"})
+        );
     }
 }

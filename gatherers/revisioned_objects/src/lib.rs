@@ -32,10 +32,16 @@ struct Counts {
 pub fn gather(ctx: &mut Gather) -> Result<()> {
     let mut counts = Counts::default();
     // IO logs an unreadable list and counts nothing for it.
-    if let Ok(maps) = core_v1::config_maps().namespaced(NAMESPACE).list_objects(&ListParams::default()) {
+    if let Ok(maps) = core_v1::config_maps()
+        .namespaced(NAMESPACE)
+        .list_objects(&ListParams::default())
+    {
         count(&maps, &mut counts.configmaps);
     }
-    if let Ok(secrets) = core_v1::secrets().namespaced(NAMESPACE).list_objects(&ListParams::default()) {
+    if let Ok(secrets) = core_v1::secrets()
+        .namespaced(NAMESPACE)
+        .list_objects(&ListParams::default())
+    {
         count(&secrets, &mut counts.secrets);
     }
     let mut record = BTreeMap::new();
@@ -47,11 +53,20 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 
 fn count(objects: &[Object], counts: &mut BTreeMap<String, u64>) {
     for object in objects {
-        let revisioned = object.array_at(&["metadata", "ownerReferences"]).into_iter().flatten().any(|owner| {
-            owner.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with("revision-status-"))
-        });
+        let revisioned = object
+            .array_at(&["metadata", "ownerReferences"])
+            .into_iter()
+            .flatten()
+            .any(|owner| {
+                owner
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.starts_with("revision-status-"))
+            });
         if revisioned {
-            *counts.entry(base_name(object.name()).to_owned()).or_default() += 1;
+            *counts
+                .entry(base_name(object.name()).to_owned())
+                .or_default() += 1;
         }
     }
 }
@@ -59,7 +74,11 @@ fn count(objects: &[Object], counts: &mut BTreeMap<String, u64>) {
 /// The name without a trailing `-<digits>` (`revisionSuffixRegex`).
 fn base_name(name: &str) -> &str {
     match name.rsplit_once('-') {
-        Some((base, suffix)) if !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) => base,
+        Some((base, suffix))
+            if !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            base
+        }
         _ => name,
     }
 }
@@ -72,7 +91,8 @@ mod tests {
     /// Objects the sample's counts come from: `count` revisions `<name>-<n>` of each name,
     /// owned by a revision status, and one unowned object that does not count.
     fn objects(counts: &Value) -> Vec<Value> {
-        let mut objects = vec![json!({"metadata": {"name": "config", "namespace": "openshift-kube-apiserver"}})];
+        let mut objects =
+            vec![json!({"metadata": {"name": "config", "namespace": "openshift-kube-apiserver"}})];
         for (name, n) in counts.as_object().unwrap() {
             for i in 1..=n.as_u64().unwrap() {
                 objects.push(json!({"metadata": {"name": format!("{name}-{i}"), "namespace": "openshift-kube-apiserver",
@@ -87,8 +107,18 @@ mod tests {
         let expected = sample("config/versioned_object_revision_counts.json");
         let counts = &expected["openshift-kube-apiserver"];
         let server = Server::new();
-        server.list("/api/v1/namespaces/openshift-kube-apiserver/configmaps", "v1", "ConfigMap", &objects(&counts["configmaps"]));
-        server.list("/api/v1/namespaces/openshift-kube-apiserver/secrets", "v1", "Secret", &objects(&counts["secrets"]));
+        server.list(
+            "/api/v1/namespaces/openshift-kube-apiserver/configmaps",
+            "v1",
+            "ConfigMap",
+            &objects(&counts["configmaps"]),
+        );
+        server.list(
+            "/api/v1/namespaces/openshift-kube-apiserver/secrets",
+            "v1",
+            "Secret",
+            &objects(&counts["secrets"]),
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_matches_sample(&output, "config/versioned_object_revision_counts.json");
@@ -98,13 +128,26 @@ mod tests {
     #[test]
     fn denied_secrets_count_nothing() {
         let server = Server::new();
-        server.list("/api/v1/namespaces/openshift-kube-apiserver/configmaps", "v1", "ConfigMap", &objects(&json!({"config": 2})));
-        server.api().deny("/api/v1/namespaces/openshift-kube-apiserver/secrets?limit=500", "secrets are denied");
+        server.list(
+            "/api/v1/namespaces/openshift-kube-apiserver/configmaps",
+            "v1",
+            "ConfigMap",
+            &objects(&json!({"config": 2})),
+        );
+        server.api().deny(
+            "/api/v1/namespaces/openshift-kube-apiserver/secrets?limit=500",
+            "secrets are denied",
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty());
-        assert_eq!(record_json(&output, "config/versioned_object_revision_counts.json"),
-            json!({"openshift-kube-apiserver": {"configmaps": {"config": 2}, "secrets": {}}}));
-        assert_eq!(super::base_name("kube-apiserver-pod-12"), "kube-apiserver-pod");
+        assert_eq!(
+            record_json(&output, "config/versioned_object_revision_counts.json"),
+            json!({"openshift-kube-apiserver": {"configmaps": {"config": 2}, "secrets": {}}})
+        );
+        assert_eq!(
+            super::base_name("kube-apiserver-pod-12"),
+            "kube-apiserver-pod"
+        );
         assert_eq!(super::base_name("etcd-serving-ca"), "etcd-serving-ca");
     }
 }

@@ -29,12 +29,23 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
     let mut records = Vec::new();
     for name in ["anyuid", "privileged"] {
         if let Some(scc) = found(security_v1::security_context_constraints().get_object(name))? {
-            records.push((format!("config/securitycontextconstraint/{}", scc.name()), scc));
+            records.push((
+                format!("config/securitycontextconstraint/{}", scc.name()),
+                scc,
+            ));
         }
     }
-    for name in ["system:openshift:scc:anyuid", "system:openshift:scc:privileged"] {
-        if let Some(crb) = found(authorization_openshift_v1::cluster_role_bindings().get_object(name))? {
-            records.push((format!("config/clusterrolebinding/{}", crb.name().replace(':', "_")), crb));
+    for name in [
+        "system:openshift:scc:anyuid",
+        "system:openshift:scc:privileged",
+    ] {
+        if let Some(crb) =
+            found(authorization_openshift_v1::cluster_role_bindings().get_object(name))?
+        {
+            records.push((
+                format!("config/clusterrolebinding/{}", crb.name().replace(':', "_")),
+                crb,
+            ));
         }
     }
     for (path, object) in &records {
@@ -60,8 +71,12 @@ mod tests {
 
     fn serve_all(server: &Server) {
         for name in ["anyuid", "privileged"] {
-            server.object(&format!("/apis/security.openshift.io/v1/securitycontextconstraints/{name}"),
-                &sample(&format!("config/securitycontextconstraint/{name}.json")), "security.openshift.io/v1", "SecurityContextConstraints");
+            server.object(
+                &format!("/apis/security.openshift.io/v1/securitycontextconstraints/{name}"),
+                &sample(&format!("config/securitycontextconstraint/{name}.json")),
+                "security.openshift.io/v1",
+                "SecurityContextConstraints",
+            );
             server.object(&format!("/apis/authorization.openshift.io/v1/clusterrolebindings/system:openshift:scc:{name}"),
                 &sample(&format!("config/clusterrolebinding/system_openshift_scc_{name}.json")), "authorization.openshift.io/v1", "ClusterRoleBinding");
         }
@@ -70,14 +85,24 @@ mod tests {
     #[test]
     fn writes_the_sample_sccs_and_bindings_when_a_datahub_exists() {
         let server = Server::new();
-        server.list(DATAHUBS, "installers.datahub.sap.com/v1alpha1", "DataHub",
-            &[sample("customresources/installers.datahub.sap.com/datahubs/sdi/default.json")]);
+        server.list(
+            DATAHUBS,
+            "installers.datahub.sap.com/v1alpha1",
+            "DataHub",
+            &[sample(
+                "customresources/installers.datahub.sap.com/datahubs/sdi/default.json",
+            )],
+        );
         serve_all(&server);
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), 4);
-        for path in ["config/securitycontextconstraint/anyuid.json", "config/securitycontextconstraint/privileged.json",
-                     "config/clusterrolebinding/system_openshift_scc_anyuid.json", "config/clusterrolebinding/system_openshift_scc_privileged.json"] {
+        for path in [
+            "config/securitycontextconstraint/anyuid.json",
+            "config/securitycontextconstraint/privileged.json",
+            "config/clusterrolebinding/system_openshift_scc_anyuid.json",
+            "config/clusterrolebinding/system_openshift_scc_privileged.json",
+        ] {
             assert_matches_sample(&output, path);
         }
         server.assert_reads(crate::__WAGATHER_MANIFEST);
@@ -86,14 +111,25 @@ mod tests {
     #[test]
     fn nothing_without_a_datahub_and_nothing_on_errors() {
         let server = Server::new();
-        server.list(DATAHUBS, "installers.datahub.sap.com/v1alpha1", "DataHub", &[]);
+        server.list(
+            DATAHUBS,
+            "installers.datahub.sap.com/v1alpha1",
+            "DataHub",
+            &[],
+        );
         serve_all(&server);
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.records.is_empty() && output.errors.is_empty());
 
         let server = Server::new();
-        server.list(DATAHUBS, "installers.datahub.sap.com/v1alpha1", "DataHub",
-            &[sample("customresources/installers.datahub.sap.com/datahubs/sdi/default.json")]);
+        server.list(
+            DATAHUBS,
+            "installers.datahub.sap.com/v1alpha1",
+            "DataHub",
+            &[sample(
+                "customresources/installers.datahub.sap.com/datahubs/sdi/default.json",
+            )],
+        );
         serve_all(&server);
         server.api().respond("/apis/authorization.openshift.io/v1/clusterrolebindings/system:openshift:scc:privileged", 403, "forbidden");
         let output = server.run(crate::__wagather_run, &[]);

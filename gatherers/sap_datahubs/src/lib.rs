@@ -11,10 +11,21 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/sap_datahubs", reads = ["installers.datahub.sap.com/v1alpha1/datahubs"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("installers.datahub.sap.com", "v1alpha1", "datahubs"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "installers.datahub.sap.com",
+        "v1alpha1",
+        "datahubs",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("customresources/installers.datahub.sap.com/datahubs/{}/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "customresources/installers.datahub.sap.com/datahubs/{}/{}",
+                object.namespace().unwrap_or(""),
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -31,7 +42,12 @@ mod tests {
         assert!(!objects.is_empty());
         let server = Server::new();
         let items: Vec<_> = objects.iter().map(|(_, o)| o.clone()).collect();
-        server.list(LIST, "installers.datahub.sap.com/v1alpha1", "DataHub", &items);
+        server.list(
+            LIST,
+            "installers.datahub.sap.com/v1alpha1",
+            "DataHub",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), objects.len());

@@ -27,13 +27,19 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         if !namespaces.insert(namespace.clone()) {
             continue;
         }
-        let pods = match core_v1::pods().namespaced(namespace.as_str()).list_objects(&ListParams::default()) {
+        let pods = match core_v1::pods()
+            .namespaced(namespace.as_str())
+            .list_objects(&ListParams::default())
+        {
             Ok(pods) => pods,
             Err(e) if e.is_not_found() => continue,
             Err(e) => return Err(e),
         };
         for pod in pods {
-            if matches!(pod.str_at(&["status", "phase"]), Some("Running" | "Succeeded")) {
+            if matches!(
+                pod.str_at(&["status", "phase"]),
+                Some("Running" | "Succeeded")
+            ) {
                 continue;
             }
             if owned_by_succeeded_job(&pod)? {
@@ -52,13 +58,22 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 /// Whether a Job owning `pod` has succeeded pods (`status.succeeded > 0`).
 fn owned_by_succeeded_job(pod: &Object) -> Result<bool> {
     let namespace = pod.namespace().unwrap_or("");
-    for owner in pod.array_at(&["metadata", "ownerReferences"]).into_iter().flatten() {
+    for owner in pod
+        .array_at(&["metadata", "ownerReferences"])
+        .into_iter()
+        .flatten()
+    {
         if owner.get("kind").and_then(Value::as_str) != Some("Job") {
             continue;
         }
         let name = owner.get("name").and_then(Value::as_str).unwrap_or("");
         let job = batch_v1::jobs().namespaced(namespace).get_object(name)?;
-        if job.get(&["status", "succeeded"]).and_then(Value::as_i64).unwrap_or(0) > 0 {
+        if job
+            .get(&["status", "succeeded"])
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            > 0
+        {
             return Ok(true);
         }
     }
@@ -75,12 +90,18 @@ mod tests {
     #[test]
     fn writes_failing_pods_not_owned_by_a_succeeded_job() {
         // The sample's DataHub namespace pods (the sample files them under di-288312).
-        let mut datahub = sample("customresources/installers.datahub.sap.com/datahubs/sdi/default.json");
+        let mut datahub =
+            sample("customresources/installers.datahub.sap.com/datahubs/sdi/default.json");
         datahub["metadata"]["namespace"] = json!("di-288312");
         let pods = samples_under("config/pod/di-288312");
         assert_eq!(pods.len(), 4);
         let server = Server::new();
-        server.list(DATAHUBS, "installers.datahub.sap.com/v1alpha1", "DataHub", &[datahub.clone(), datahub]);
+        server.list(
+            DATAHUBS,
+            "installers.datahub.sap.com/v1alpha1",
+            "DataHub",
+            &[datahub.clone(), datahub],
+        );
         let mut items: Vec<_> = pods.iter().map(|(_, p)| p.clone()).collect();
         // A running pod and one whose job succeeded are not written.
         let mut running = items[0].clone();
@@ -88,11 +109,16 @@ mod tests {
         running["status"]["phase"] = json!("Running");
         let mut done = items[0].clone();
         done["metadata"]["name"] = json!("done");
-        done["metadata"]["ownerReferences"] = json!([{"kind": "Job", "name": "finished", "apiVersion": "batch/v1", "uid": "u"}]);
+        done["metadata"]["ownerReferences"] =
+            json!([{"kind": "Job", "name": "finished", "apiVersion": "batch/v1", "uid": "u"}]);
         items.extend([running, done]);
         server.list("/api/v1/namespaces/di-288312/pods", "v1", "Pod", &items);
         for (_, pod) in &pods {
-            for owner in pod["metadata"]["ownerReferences"].as_array().into_iter().flatten() {
+            for owner in pod["metadata"]["ownerReferences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 if owner["kind"] == "Job" {
                     let name = owner["name"].as_str().unwrap();
                     server.object(&format!("/apis/batch/v1/namespaces/di-288312/jobs/{name}"),
@@ -113,11 +139,20 @@ mod tests {
 
     #[test]
     fn an_unreadable_job_drops_everything() {
-        let mut datahub = sample("customresources/installers.datahub.sap.com/datahubs/sdi/default.json");
+        let mut datahub =
+            sample("customresources/installers.datahub.sap.com/datahubs/sdi/default.json");
         datahub["metadata"]["namespace"] = json!("di-288312");
         let server = Server::new();
-        server.list(DATAHUBS, "installers.datahub.sap.com/v1alpha1", "DataHub", &[datahub]);
-        let items: Vec<_> = samples_under("config/pod/di-288312").into_iter().map(|(_, p)| p).collect();
+        server.list(
+            DATAHUBS,
+            "installers.datahub.sap.com/v1alpha1",
+            "DataHub",
+            &[datahub],
+        );
+        let items: Vec<_> = samples_under("config/pod/di-288312")
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
         server.list("/api/v1/namespaces/di-288312/pods", "v1", "Pod", &items);
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.records.is_empty());

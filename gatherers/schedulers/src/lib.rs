@@ -11,7 +11,10 @@ use wagather_sdk::prelude::*;
 #[gatherer(name = "clusterconfig/schedulers", reads = ["config.openshift.io/v1/schedulers"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
     for scheduler in config_v1::schedulers().list_objects(&ListParams::default())? {
-        ctx.record_object(format!("config/schedulers/{}", scheduler.name()), &scheduler)?;
+        ctx.record_object(
+            format!("config/schedulers/{}", scheduler.name()),
+            &scheduler,
+        )?;
     }
     Ok(())
 }
@@ -23,8 +26,12 @@ mod tests {
     #[test]
     fn writes_every_scheduler_as_the_sample_has_it() {
         let server = Server::new();
-        server.list("/apis/config.openshift.io/v1/schedulers", "config.openshift.io/v1", "Scheduler",
-            &[sample("config/schedulers/cluster.json")]);
+        server.list(
+            "/apis/config.openshift.io/v1/schedulers",
+            "config.openshift.io/v1",
+            "Scheduler",
+            &[sample("config/schedulers/cluster.json")],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), 1);

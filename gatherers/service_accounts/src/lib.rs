@@ -20,7 +20,12 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         Err(e) => return Err(e),
     };
     let mut names: Vec<&str> = vec!["default", "kube-system", "kube-public", "openshift"];
-    names.extend(namespaces.iter().map(Object::name).filter(|n| n.starts_with("openshift-")));
+    names.extend(
+        namespaces
+            .iter()
+            .map(Object::name)
+            .filter(|n| n.starts_with("openshift-")),
+    );
     let accounts = Dynamic::of::<core_v1::ServiceAccount>();
     let mut total = 0usize;
     for namespace in names {
@@ -29,7 +34,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
             total += page.items.len();
         }
     }
-    ctx.record_go_json("config/serviceaccounts", &json!({"serviceAccounts": {"TOTAL_COUNT": total}}))
+    ctx.record_go_json(
+        "config/serviceaccounts",
+        &json!({"serviceAccounts": {"TOTAL_COUNT": total}}),
+    )
 }
 
 #[cfg(test)]
@@ -44,20 +52,40 @@ mod tests {
         let listed = sample("config/serviceaccounts.json");
         let by_namespace = listed["serviceAccounts"]["namespaces"].as_object().unwrap();
         let server = Server::new();
-        let namespaces: Vec<_> = by_namespace.keys().chain(["user-project".to_owned()].iter())
-            .map(|n| json!({"metadata": {"name": n}})).collect();
-        server.list("/api/v1/namespaces?limit=1000", "v1", "Namespace", &namespaces);
+        let namespaces: Vec<_> = by_namespace
+            .keys()
+            .chain(["user-project".to_owned()].iter())
+            .map(|n| json!({"metadata": {"name": n}}))
+            .collect();
+        server.list(
+            "/api/v1/namespaces?limit=1000",
+            "v1",
+            "Namespace",
+            &namespaces,
+        );
         let mut count = 0;
         for (namespace, accounts) in by_namespace {
-            let items: Vec<_> = accounts.as_array().unwrap().iter()
-                .map(|a| json!({"metadata": {"name": a["name"], "namespace": namespace}})).collect();
+            let items: Vec<_> = accounts
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| json!({"metadata": {"name": a["name"], "namespace": namespace}}))
+                .collect();
             count += items.len();
-            server.list(&format!("/api/v1/namespaces/{namespace}/serviceaccounts?limit=1000"), "v1", "ServiceAccount", &items);
+            server.list(
+                &format!("/api/v1/namespaces/{namespace}/serviceaccounts?limit=1000"),
+                "v1",
+                "ServiceAccount",
+                &items,
+            );
         }
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert!(count > 0);
-        assert_eq!(record_json(&output, "config/serviceaccounts.json"), json!({"serviceAccounts": {"TOTAL_COUNT": count}}));
+        assert_eq!(
+            record_json(&output, "config/serviceaccounts.json"),
+            json!({"serviceAccounts": {"TOTAL_COUNT": count}})
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 }

@@ -12,7 +12,10 @@ use wagather_sdk::prelude::*;
 pub fn gather(ctx: &mut Gather) -> Result<()> {
     for class in storage_v1::storage_classes().list_objects(&ListParams::default())? {
         let class = class.without_type_meta();
-        ctx.record_object(format!("config/storage/storageclasses/{}", class.name()), &class)?;
+        ctx.record_object(
+            format!("config/storage/storageclasses/{}", class.name()),
+            &class,
+        )?;
     }
     Ok(())
 }
@@ -26,7 +29,12 @@ mod tests {
         let classes = sample_objects("config/storage/storageclasses");
         let server = Server::new();
         let items: Vec<_> = classes.iter().map(|(_, c)| c.clone()).collect();
-        server.list("/apis/storage.k8s.io/v1/storageclasses", "storage.k8s.io/v1", "StorageClass", &items);
+        server.list(
+            "/apis/storage.k8s.io/v1/storageclasses",
+            "storage.k8s.io/v1",
+            "StorageClass",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), classes.len());

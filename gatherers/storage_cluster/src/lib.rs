@@ -10,10 +10,21 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/storage_cluster", reads = ["ocs.openshift.io/v1/storageclusters"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("ocs.openshift.io", "v1", "storageclusters"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "ocs.openshift.io",
+        "v1",
+        "storageclusters",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
-        ctx.record_object(format!("config/storage/{}/storageclusters/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "config/storage/{}/storageclusters/{}",
+                object.namespace().unwrap_or(""),
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }

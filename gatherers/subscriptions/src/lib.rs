@@ -10,11 +10,22 @@ use wagather_sdk::prelude::*;
 /// Records every object as IO does.
 #[gatherer(name = "clusterconfig/subscriptions", reads = ["operators.coreos.com/v1alpha1/subscriptions"])]
 pub fn gather(ctx: &mut Gather) -> Result<()> {
-    for object in insights_common::list_dynamic(&Dynamic::namespaced("operators.coreos.com", "v1alpha1", "subscriptions"))? {
+    for object in insights_common::list_dynamic(&Dynamic::namespaced(
+        "operators.coreos.com",
+        "v1alpha1",
+        "subscriptions",
+    ))? {
         #[allow(unused_mut)]
         let mut object = object;
         drop_status(&mut object);
-        ctx.record_object(format!("config/subscriptions/{}/{}", object.namespace().unwrap_or(""), object.name()), &object)?;
+        ctx.record_object(
+            format!(
+                "config/subscriptions/{}/{}",
+                object.namespace().unwrap_or(""),
+                object.name()
+            ),
+            &object,
+        )?;
     }
     Ok(())
 }
@@ -36,14 +47,25 @@ mod tests {
         let mut served = subscription.clone();
         served["status"] = serde_json::json!({"state": "AtLatestKnown", "installedCSV": "kubevirt-hyperconverged-operator.v1.4.0"});
         let server = Server::new();
-        server.list(LIST, "operators.coreos.com/v1alpha1", "Subscription", &[served]);
+        server.list(
+            LIST,
+            "operators.coreos.com/v1alpha1",
+            "Subscription",
+            &[served],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         // The sample file sits under openshift-cnv, but the object's namespace is another
         // one; IO's path is the object's namespace.
         let namespace = subscription["metadata"]["namespace"].as_str().unwrap();
         let name = subscription["metadata"]["name"].as_str().unwrap();
-        assert_eq!(record_json(&output, &format!("config/subscriptions/{namespace}/{name}.json")), subscription);
+        assert_eq!(
+            record_json(
+                &output,
+                &format!("config/subscriptions/{namespace}/{name}.json")
+            ),
+            subscription
+        );
         server.assert_reads(crate::__WAGATHER_MANIFEST);
     }
 

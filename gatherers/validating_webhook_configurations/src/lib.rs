@@ -24,7 +24,10 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         let mut configuration = configuration.without_type_meta();
         hide_ca_bundles(&mut configuration);
         ctx.record_object(
-            format!("config/validatingwebhookconfigurations/{}", configuration.name()),
+            format!(
+                "config/validatingwebhookconfigurations/{}",
+                configuration.name()
+            ),
             &configuration,
         )?;
     }
@@ -69,7 +72,12 @@ mod tests {
         assert!(!configurations.is_empty());
         let server = Server::new();
         let items: Vec<_> = configurations.iter().map(|(_, c)| c.clone()).collect();
-        server.list(LIST, "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", &items);
+        server.list(
+            LIST,
+            "admissionregistration.k8s.io/v1",
+            "ValidatingWebhookConfiguration",
+            &items,
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(output.records.len(), configurations.len());
@@ -81,13 +89,23 @@ mod tests {
 
     #[test]
     fn ca_bundles_become_xs_of_their_length() {
-        let (path, mut configuration) = sample_objects("config/validatingwebhookconfigurations").remove(0);
+        let (path, mut configuration) =
+            sample_objects("config/validatingwebhookconfigurations").remove(0);
         // A real bundle: "-----BEGIN CERTIFICATE-----\n" is 28 bytes.
-        configuration["webhooks"][0]["clientConfig"]["caBundle"] = json!("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==");
+        configuration["webhooks"][0]["clientConfig"]["caBundle"] =
+            json!("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==");
         let server = Server::new();
-        server.list(LIST, "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", &[configuration]);
+        server.list(
+            LIST,
+            "admissionregistration.k8s.io/v1",
+            "ValidatingWebhookConfiguration",
+            &[configuration],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         let written = record_json(&output, &path);
-        assert_eq!(written["webhooks"][0]["clientConfig"]["caBundle"], "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eA==");
+        assert_eq!(
+            written["webhooks"][0]["clientConfig"]["caBundle"],
+            "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eA=="
+        );
     }
 }

@@ -44,12 +44,18 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         *upstream = url(upstream);
     }
     ctx.record_object("config/version", &version)?;
-    if let Some(id) = version.str_at(&["spec", "clusterID"]).filter(|id| !id.is_empty()) {
+    if let Some(id) = version
+        .str_at(&["spec", "clusterID"])
+        .filter(|id| !id.is_empty())
+    {
         ctx.record_raw("config/id", id.as_bytes())?;
     }
 
     let now = Instant::now();
-    let Ok(list) = core_v1::pods().namespaced(NAMESPACE).list_objects(&ListParams::default()) else {
+    let Ok(list) = core_v1::pods()
+        .namespaced(NAMESPACE)
+        .list_objects(&ListParams::default())
+    else {
         return Ok(());
     };
     let mut unhealthy = false;
@@ -68,7 +74,9 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, record, record_json, sample, served};
+    use insights_common::testing::{
+        Server, assert_matches_sample, record, record_json, sample, served,
+    };
     use serde_json::{Value, json};
 
     const VERSION: &str = "/apis/config.openshift.io/v1/clusterversions/version";
@@ -77,7 +85,9 @@ mod tests {
 
     /// A real crash-looping pod of the sample, moved to the cluster-version namespace.
     fn unhealthy_pod() -> Value {
-        let mut pod = sample("config/pod/openshift-config-operator/openshift-config-operator-7db5898cdf-m9bqf.json");
+        let mut pod = sample(
+            "config/pod/openshift-config-operator/openshift-config-operator-7db5898cdf-m9bqf.json",
+        );
         pod["metadata"]["namespace"] = json!("openshift-cluster-version");
         pod["spec"]["containers"][0]["env"] = json!([
             {"name": "HTTPS_PROXY", "value": "http://proxy:3128"}, {"name": "RELEASE", "value": "4.7"}]);
@@ -88,14 +98,22 @@ mod tests {
     fn writes_the_version_and_the_id_of_the_sample() {
         let server = Server::new();
         let version = sample("config/version.json");
-        server.object(VERSION, &version, "config.openshift.io/v1", "ClusterVersion");
+        server.object(
+            VERSION,
+            &version,
+            "config.openshift.io/v1",
+            "ClusterVersion",
+        );
         server.list(PODS, "v1", "Pod", &[]);
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_matches_sample(&output, "config/version.json");
         // The sample's config/id comes from another cluster than its version.json; the id is
         // the clusterID of the version written.
-        assert_eq!(record(&output, "config/id").data, version["spec"]["clusterID"].as_str().unwrap().as_bytes());
+        assert_eq!(
+            record(&output, "config/id").data,
+            version["spec"]["clusterID"].as_str().unwrap().as_bytes()
+        );
         assert_eq!(output.records.len(), 2);
     }
 
@@ -104,18 +122,42 @@ mod tests {
         let server = Server::new();
         let mut version = sample("config/version.json");
         version["spec"]["upstream"] = json!("https://updates.example.com/api/v1/graph");
-        server.object(VERSION, &version, "config.openshift.io/v1", "ClusterVersion");
+        server.object(
+            VERSION,
+            &version,
+            "config.openshift.io/v1",
+            "ClusterVersion",
+        );
         let pod = unhealthy_pod();
         server.list(PODS, "v1", "Pod", &[pod.clone()]);
-        let event = |reason: &str, at: &str| json!({"metadata": {"name": reason, "namespace": "openshift-cluster-version"},
-            "reason": reason, "message": "m", "type": "Warning", "lastTimestamp": at});
-        server.list(EVENTS, "v1", "Event", &[event("Recent", "2100-01-01T00:00:00Z"), event("Old", "2020-01-01T00:00:00Z")]);
+        let event = |reason: &str, at: &str| {
+            json!({"metadata": {"name": reason, "namespace": "openshift-cluster-version"},
+            "reason": reason, "message": "m", "type": "Warning", "lastTimestamp": at})
+        };
+        server.list(
+            EVENTS,
+            "v1",
+            "Event",
+            &[
+                event("Recent", "2100-01-01T00:00:00Z"),
+                event("Old", "2020-01-01T00:00:00Z"),
+            ],
+        );
         let output = server.run(crate::__wagather_run, &[]);
         assert!(output.errors.is_empty(), "{:?}", output.errors);
-        assert_eq!(record_json(&output, "config/version.json")["spec"]["upstream"], "xxxxx://xxxxxxx.xxxxxxx.xxx/xxx/xx/xxxxx");
-        let written = record_json(&output, "config/pod/openshift-cluster-version/openshift-config-operator-7db5898cdf-m9bqf.json");
+        assert_eq!(
+            record_json(&output, "config/version.json")["spec"]["upstream"],
+            "xxxxx://xxxxxxx.xxxxxxx.xxx/xxx/xx/xxxxx"
+        );
+        let written = record_json(
+            &output,
+            "config/pod/openshift-cluster-version/openshift-config-operator-7db5898cdf-m9bqf.json",
+        );
         let mut expected = served(&pod, "v1", "Pod", false);
-        expected["metadata"].as_object_mut().unwrap().remove("managedFields");
+        expected["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
         expected["spec"]["containers"][0]["env"][0]["value"] = json!("xxxxxxxxxxxxxxxxx");
         assert_eq!(written, expected);
         assert_eq!(

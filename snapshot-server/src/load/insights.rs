@@ -12,6 +12,8 @@
 //!   file was written by IO from YAML under `<key>.yaml` (JSON is YAML), so that is its key;
 //! - compacted events become Events (named `<namespace>.<n>`), times as a server writes them;
 //! - `config/storage/<ns>/cephclusters/<name>.json` becomes a CephCluster with that status;
+//! - `config/clusterrolebinding/<name with : as _>.json` is OpenShift's
+//!   `authorization.openshift.io` ClusterRoleBinding, as IO reads it;
 //! - every namespace that holds an object (or a pod log) and has no Namespace gets one;
 //! - every persistent volume bound to a claim the snapshot lacks gets that claim, bound;
 //! - the OLM and Prometheus operator resources are served, empty unless the archive holds
@@ -170,6 +172,23 @@ impl Loader<'_> {
                         .objects
                         .push((rel.to_path_buf(), event(namespace, i, item)));
                 }
+                true
+            }
+            ["config", "clusterrolebinding", file] if file.ends_with(".json") => {
+                // IO reads these with OpenShift's authorization API and names the files with
+                // `:` as `_`; the objects carry their real names.
+                let Ok(Value::Object(mut binding)) = serde_json::from_slice::<Value>(data) else {
+                    return false;
+                };
+                binding
+                    .entry("apiVersion")
+                    .or_insert_with(|| json!("authorization.openshift.io/v1"));
+                binding
+                    .entry("kind")
+                    .or_insert_with(|| json!("ClusterRoleBinding"));
+                self.derived
+                    .objects
+                    .push((rel.to_path_buf(), Value::Object(binding)));
                 true
             }
             ["config", "storage", namespace, "cephclusters", file] if file.ends_with(".json") => {
@@ -462,6 +481,13 @@ mod tests {
             s.resource("monitoring.coreos.com", "v1", "prometheuses")
                 .is_some()
         );
+        let bindings = objects(
+            &s,
+            "authorization.openshift.io",
+            "v1",
+            "clusterrolebindings",
+        );
+        find(&bindings, "", "system:openshift:scc:anyuid");
         // The archive's one Subscription is still served.
         assert_eq!(
             objects(&s, "operators.coreos.com", "v1alpha1", "subscriptions").len(),
