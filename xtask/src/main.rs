@@ -6,6 +6,7 @@
 //! - `cargo xtask ci`: every check CI runs, in the order that fails fastest.
 
 mod bench;
+mod conformance;
 #[path = "gen.rs"]
 mod generate;
 
@@ -48,6 +49,8 @@ enum Cmd {
         #[arg(long)]
         quick: bool,
     },
+    /// Run the gatherer catalog as components on the sample archive and compare with it.
+    Conformance,
 }
 
 fn main() -> Result<()> {
@@ -60,6 +63,7 @@ fn main() -> Result<()> {
         Cmd::Demo => demo(&root),
         Cmd::Ci => ci(),
         Cmd::Bench { quick } => bench::run(quick),
+        Cmd::Conformance => conformance::conformance(&root),
     }
 }
 
