@@ -15,7 +15,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use catalog_conformance::{EXCEPTIONS, Files, RUN_CONFIG, compare};
 
-use super::{GUEST_TARGET, cargo, cargo_metadata, ensure_guest_target, run, target_dir, workspace_root};
+use super::{
+    GUEST_TARGET, cargo, cargo_metadata, ensure_guest_target, run, target_dir, workspace_root,
+};
 
 /// The catalog: the cdylib packages under `gatherers/`.
 fn catalog_packages() -> Result<Vec<String>> {
@@ -24,11 +26,25 @@ fn catalog_packages() -> Result<Vec<String>> {
     let mut packages = Vec::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
         let manifest = Path::new(package["manifest_path"].as_str().unwrap_or_default());
-        let in_catalog = manifest.strip_prefix(&root).unwrap_or(manifest).starts_with("gatherers");
-        let is_cdylib = package["targets"].as_array().into_iter().flatten().any(|target| {
-            target["crate_types"].as_array().into_iter().flatten().any(|kind| kind == "cdylib")
-        });
-        if in_catalog && is_cdylib && let Some(name) = package["name"].as_str() {
+        let in_catalog = manifest
+            .strip_prefix(&root)
+            .unwrap_or(manifest)
+            .starts_with("gatherers");
+        let is_cdylib = package["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|target| {
+                target["crate_types"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|kind| kind == "cdylib")
+            });
+        if in_catalog
+            && is_cdylib
+            && let Some(name) = package["name"].as_str()
+        {
             packages.push(name.to_owned());
         }
     }
@@ -114,7 +130,11 @@ pub fn conformance(root: &Path) -> Result<()> {
     println!("archive: {}", archive.display());
     let failures = report.failures();
     if !failures.is_empty() {
-        bail!("{} conformance failures:\n{}", failures.len(), failures.join("\n"));
+        bail!(
+            "{} conformance failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
     Ok(())
 }
@@ -124,11 +144,25 @@ fn print_run_errors(report: &[u8]) {
     let Ok(report) = serde_json::from_slice::<serde_json::Value>(report) else {
         return;
     };
-    let gatherers = report.get("status_reports").and_then(|g| g.as_array()).cloned().unwrap_or_default();
+    let gatherers = report
+        .get("status_reports")
+        .and_then(|g| g.as_array())
+        .cloned()
+        .unwrap_or_default();
     for gatherer in gatherers {
         let name = gatherer.get("name").and_then(|n| n.as_str()).unwrap_or("?");
-        for error in gatherer.get("errors").and_then(|e| e.as_array()).into_iter().flatten() {
-            eprintln!("  {name}: {}", error.as_str().map_or_else(|| error.to_string(), str::to_owned));
+        for error in gatherer
+            .get("errors")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+        {
+            eprintln!(
+                "  {name}: {}",
+                error
+                    .as_str()
+                    .map_or_else(|| error.to_string(), str::to_owned)
+            );
         }
     }
 }

@@ -556,7 +556,8 @@ impl Report {
             "Sample paths not written",
             self.outcomes
                 .iter()
-                .filter_map(|(p, o)| matches!(o, Outcome::NotWritten).then(|| format!("`{p}`")))
+                .filter(|(_, o)| matches!(o, Outcome::NotWritten))
+                .map(|(p, _)| format!("`{p}`"))
                 .collect(),
         );
         section(

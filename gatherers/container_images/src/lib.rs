@@ -82,7 +82,7 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         .map(|(image, months)| (image, months.values().sum(), months))
         .collect();
     // Most used first; ties in the images' order (the map above is sorted, the sort stable).
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     let mut info = ContainerInfo::default();
     let mut entries = 0;
     for (image, _, months) in ranked {

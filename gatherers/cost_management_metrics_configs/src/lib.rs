@@ -55,7 +55,7 @@ mod tests {
             LIST,
             "costmanagement-metrics-cfg.openshift.io/v1beta1",
             "CostManagementMetricsConfig",
-            &[object.clone()],
+            std::slice::from_ref(&object),
         );
         let output = server.run(crate::__wagather_run, &[]);
         let written = insights_common::testing::record_json(

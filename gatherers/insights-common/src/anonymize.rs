@@ -77,7 +77,7 @@ pub fn x_base64(encoded: &str) -> Option<String> {
         .bytes()
         .filter(|b| *b != b'\r' && *b != b'\n')
         .collect();
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let padding = text.iter().rev().take_while(|b| **b == b'=').count();

@@ -117,7 +117,7 @@ fn is_std_base64(text: &[u8]) -> bool {
         .copied()
         .filter(|b| *b != b'\r' && *b != b'\n')
         .collect();
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return false;
     }
     let padding = text.iter().rev().take_while(|b| **b == b'=').count();

@@ -87,7 +87,7 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
             break;
         }
     }
-    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items.sort_by_key(|item| std::cmp::Reverse(item.0));
     let items: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
     let record = json!({
         "items": if items.is_empty() { Value::Null } else { Value::Array(items) },

@@ -9,6 +9,7 @@
 //!   `dnsClusterAddresses`, at any depth of nested objects (not inside arrays): a string
 //!   becomes `x`s of its length, an empty string or any other value `"xxx"`;
 //! - every hostname of `status.allHostnames.<host>.<network>` becomes `x`s of its length.
+//!
 //! A cluster without the resource gives no record and no error.
 
 use insights_common::anonymize::x;

@@ -370,7 +370,7 @@ mod tests {
             "/api/v1/namespaces/openshift-ingress-operator/pods",
             "v1",
             "Pod",
-            &[pod.clone()],
+            std::slice::from_ref(&pod),
         );
         server.list("/api/v1/namespaces/openshift-ingress-operator/events", "v1", "Event", &[
             json!({"metadata": {"name": "e", "namespace": "openshift-ingress-operator"}, "reason": "BackOff",

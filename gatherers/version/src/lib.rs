@@ -129,7 +129,7 @@ mod tests {
             "ClusterVersion",
         );
         let pod = unhealthy_pod();
-        server.list(PODS, "v1", "Pod", &[pod.clone()]);
+        server.list(PODS, "v1", "Pod", std::slice::from_ref(&pod));
         let event = |reason: &str, at: &str| {
             json!({"metadata": {"name": reason, "namespace": "openshift-cluster-version"},
             "reason": reason, "message": "m", "type": "Warning", "lastTimestamp": at})
