@@ -15,8 +15,9 @@
 //! - [`manifest`]: the embedded manifest as data, and an audit of requests against it.
 //! - [`testing`] (host target only): an in-process fake API so a gatherer is unit-testable with
 //!   plain `cargo test`.
-//! - `native` (feature `native`, host target only): a transport to a real cluster, so the same
-//!   gatherer runs as a native binary.
+//!
+//! The crate `wagather-sdk-native` adds a transport to a real cluster, so the same gatherer
+//! runs as a native binary.
 //!
 //! A gatherer (with the `config_v1` feature):
 //!
@@ -51,8 +52,6 @@ mod json;
 mod managed_fields;
 pub mod manifest;
 pub mod meta;
-#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
-pub mod native;
 pub mod object;
 pub mod params;
 mod record_object;

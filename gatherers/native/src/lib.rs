@@ -1,6 +1,5 @@
 //! The gatherer catalog as one native program: every gatherer of `gatherers/`, linked as a
-//! library, run against a cluster through the SDK's kube transport
-//! ([`wagather_sdk::native`]).
+//! library, run against a cluster through the kube transport of `wagather-sdk-native`.
 //!
 //! Each gatherer is also its own WebAssembly component; here the same code runs in-process, so
 //! an author can try a gatherer against a real cluster while developing it, and a benchmark
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use wagather_sdk::Output;
 use wagather_sdk::manifest::Manifest;
-use wagather_sdk::native::NativeTransport;
+use wagather_sdk_native::NativeTransport;
 
 /// One gatherer of the catalog.
 #[derive(Clone, Copy, Debug)]

@@ -1,4 +1,4 @@
-//! A transport to a real cluster for gatherers compiled natively (feature `native`).
+//! A transport to a real cluster for gatherers compiled natively.
 //!
 //! A gatherer is a library: its `#[gatherer]` function runs the same inside a component and in
 //! a native process. [`NativeTransport`] answers its requests with a `kube::Client` (kubeconfig,
@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! # fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use wagather_sdk::native::NativeTransport;
+//! use wagather_sdk_native::NativeTransport;
 //! let transport = NativeTransport::infer()?; // in-cluster, $KUBECONFIG or ~/.kube/config
 //! let _guard = transport.install();          // requests on this thread go to the cluster
 //! // let output = my_gatherer::__wagather_run(Vec::new());
@@ -18,6 +18,14 @@
 //! With [`NativeTransport::enforce`] it refuses what the gatherer's manifest does not declare,
 //! as the host does ([`Error::Denied`]); the host's other rules (Secrets, limits) are the
 //! host's.
+//!
+//! It is a crate of its own rather than a feature of `wagather-sdk`: an HTTP client in the
+//! SDK's dependencies would change what rustc prints for the SDK's compile-fail tests
+//! (`wagather_sdk::Client<K>` instead of `Client<K>`, as `kube::Client` exists too) in every
+//! build that turned the feature on, workspace builds included.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -25,10 +33,10 @@ use std::rc::Rc;
 use http_body_util::BodyExt;
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 
-use crate::error::{Error, Result};
-use crate::manifest::Manifest;
-use crate::request::{Request, Response};
-use crate::transport::{self, InstallGuard, Transport};
+use wagather_sdk::error::{Error, Result};
+use wagather_sdk::manifest::Manifest;
+use wagather_sdk::request::{Request, Response};
+use wagather_sdk::transport::{self, InstallGuard, Transport};
 
 /// Why a [`NativeTransport`] could not be set up.
 #[derive(Debug, thiserror::Error)]
