@@ -5,13 +5,12 @@
 //! decides, for one gatherer, whether such a request reaches the API:
 //!
 //! 1. **Method**: `GET` only. Gatherers are read-only.
-//! 2. **Path syntax**: the path must start with a single `/`, be printable
-//!    ASCII without spaces, backslashes or a fragment, and contain no empty,
-//!    `.` or `..` segment, raw or percent-encoded in any case. Encoded slashes
-//!    and backslashes (`%2F`, `%5C`) and encoded control characters are refused
-//!    because a proxy or server could decode them into a different path than
-//!    the one checked here. A scheme or authority (`http://...`, `//host`) is
-//!    refused: the guest can never name another server.
+//! 2. **Path syntax**: the contract's request grammar
+//!    ([`wagather_contract::request`], shared with the snapshot API server):
+//!    printable ASCII, no empty, `.` or `..` segment raw or encoded, no
+//!    encoded slash, backslash or percent sign, no scheme or authority: the
+//!    guest can never name another server or a path the API server would
+//!    read differently.
 //! 3. **Streams**: `watch` (query `watch=true`/`watch=1`, or `/watch/` paths)
 //!    and `follow` of logs are refused: a run must end, and its output is
 //!    bounded.
@@ -31,72 +30,37 @@
 //! 8. **Operator restriction** ([`HostPolicy::restrict`]): when the operator
 //!    restricts a gatherer, a request must also match one of the operator's
 //!    rules. Restrictions only narrow; nothing a guest says widens them.
-//! 9. **Headers**: `Accept` is forwarded; `Accept-Encoding` and `User-Agent`
-//!    are dropped because the host sets them itself; headers that carry
-//!    identity or framing (`Authorization`, `Host`, `Cookie`, `Proxy-*`,
-//!    `Impersonate-*`, `Connection`, `Transfer-Encoding`, `Content-Length`,
-//!    ...) are refused, as is any other header.
+//! 9. **Headers** ([`headers`]): `Accept` is forwarded, a few client headers are
+//!    dropped, everything else is refused.
 //!
 //! Every [`Denial`] names the rule that refused the request, because the guest
 //! receives it as `error::denied` and its author must be able to act on it.
 
+pub mod headers;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use wagather_contract::request::{WORKLOAD_SUBRESOURCES, is_false, printable};
+use wagather_contract::{ApiPath, ReadRule, RequestInfo, Verb, parse_path};
 
-/// Longest `path-and-query` accepted. Kubernetes API paths with a label
-/// selector are a few hundred bytes; 8 KiB matches common server limits.
-pub const MAX_PATH_AND_QUERY_BYTES: usize = 8 * 1024;
-/// Most headers a guest may send in one request.
-pub const MAX_HEADERS: usize = 16;
-/// Longest header value accepted.
-pub const MAX_HEADER_VALUE_BYTES: usize = 1024;
-
-/// Headers the guest may set; they are forwarded as given (names lowercased).
-pub const FORWARDED_HEADERS: &[&str] = &["accept"];
-/// Headers the guest may send but the host sets itself; they are dropped
-/// silently so that ordinary HTTP client code keeps working.
-pub const DROPPED_HEADERS: &[&str] = &["accept-encoding", "user-agent"];
-/// Headers that carry identity, routing or message framing. Only the host
-/// sets them; a guest that tries is refused.
-pub const HOST_OWNED_HEADERS: &[&str] = &[
-    "authorization",
-    "host",
-    "cookie",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "content-length",
-    "content-type",
-    "content-encoding",
-    "upgrade",
-    "expect",
-    "forwarded",
-    "x-forwarded-for",
-    "x-forwarded-host",
-    "x-forwarded-proto",
-    "x-remote-user",
-    "x-remote-group",
-    "x-remote-extra",
-];
-/// Header name prefixes that only the host sets (`Proxy-Authorization`,
-/// `Impersonate-User`, `Impersonate-Extra-*`, ...).
-pub const HOST_OWNED_HEADER_PREFIXES: &[&str] = &["proxy-", "impersonate-", "x-remote-extra-"];
+pub use headers::{
+    DROPPED_HEADERS, FORWARDED_HEADERS, HOST_OWNED_HEADER_PREFIXES, HOST_OWNED_HEADERS,
+    MAX_HEADER_VALUE_BYTES, MAX_HEADERS,
+};
 
 /// Subresources that reach into running workloads; never allowed.
-pub const DENIED_SUBRESOURCES: &[&str] = &["exec", "attach", "portforward", "proxy"];
+pub const DENIED_SUBRESOURCES: &[&str] = WORKLOAD_SUBRESOURCES;
 
-/// One entry of a gatherer manifest's `reads`, or of an operator's rules.
-///
-/// `group` is `""` for the core group. `subresource` absent means the
-/// resource itself; `namespaces` absent means every namespace.
+/// One rule of the operator's deny list: a [`ReadRule`] whose version may be
+/// `*` (every version). Without a subresource it covers the resource and all
+/// of its subresources; `namespaces` limits it to those namespaces.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReadRule {
+#[serde(try_from = "RawDenyRule")]
+pub struct DenyRule {
     pub group: String,
+    /// An API version, or `*` for every version.
     pub version: String,
     pub resource: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,111 +69,93 @@ pub struct ReadRule {
     pub namespaces: Option<Vec<String>>,
 }
 
-impl ReadRule {
-    /// A rule for `group/version/resource` in every namespace.
-    pub fn new(group: &str, version: &str, resource: &str) -> Self {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDenyRule {
+    group: String,
+    version: String,
+    resource: String,
+    #[serde(default)]
+    subresource: Option<String>,
+    #[serde(default)]
+    namespaces: Option<Vec<String>>,
+}
+
+impl TryFrom<RawDenyRule> for DenyRule {
+    type Error = String;
+
+    fn try_from(raw: RawDenyRule) -> Result<Self, Self::Error> {
+        // Validated as a read rule (same grammar, same messages), with `*`
+        // standing in for any version.
+        let probe = ReadRule {
+            group: raw.group.clone(),
+            version: if raw.version == "*" {
+                "v1".to_owned()
+            } else {
+                raw.version.clone()
+            },
+            resource: raw.resource.clone(),
+            subresource: raw.subresource.clone(),
+            namespaces: raw.namespaces.clone(),
+        };
+        if let Err(e) = probe.validate() {
+            return Err(format!("invalid deny rule: {}", e.reason));
+        }
+        Ok(DenyRule {
+            group: raw.group,
+            version: raw.version,
+            resource: raw.resource,
+            subresource: raw.subresource,
+            namespaces: raw.namespaces,
+        })
+    }
+}
+
+impl DenyRule {
+    /// Denies `group/*/resource` (every version, every namespace, every subresource).
+    pub fn any_version(group: &str, resource: &str) -> Self {
         Self {
             group: group.to_owned(),
-            version: version.to_owned(),
+            version: "*".to_owned(),
             resource: resource.to_owned(),
             subresource: None,
             namespaces: None,
         }
     }
 
-    /// The same rule for one subresource (`pods` -> `pods/log`).
-    pub fn with_subresource(mut self, subresource: &str) -> Self {
-        self.subresource = Some(subresource.to_owned());
-        self
-    }
-
-    /// The same rule restricted to the given namespaces.
-    pub fn in_namespaces<I, S>(mut self, namespaces: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.namespaces = Some(namespaces.into_iter().map(Into::into).collect());
-        self
-    }
-}
-
-/// The error for a [`ReadRule`] string that does not follow the grammar.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid read rule {rule:?}: {reason}")]
-pub struct ReadRuleParseError {
-    pub rule: String,
-    pub reason: String,
-}
-
-/// Whether a segment is a Kubernetes API version (`v1`, `v1beta1`, `v2alpha3`).
-fn is_api_version(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('v') else {
-        return false;
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 {
-        return false;
-    }
-    let rest = &rest[digits..];
-    if rest.is_empty() {
-        return true;
-    }
-    let rest = rest
-        .strip_prefix("alpha")
-        .or_else(|| rest.strip_prefix("beta"));
-    matches!(rest, Some(r) if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
-}
-
-impl FromStr for ReadRule {
-    type Err = ReadRuleParseError;
-
-    /// Parses the `#[gatherer(reads = [...])]` form:
-    /// `"[group/]version/resource[/subresource][ in ns1,ns2]"`, where the first
-    /// segment is a version iff it looks like one (`v1`, `v1beta1`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason: &str| ReadRuleParseError {
-            rule: s.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (gvr, namespaces) = match s.split_once(" in ") {
-            Some((gvr, ns)) => {
-                let list: Vec<String> = ns.split(',').map(|n| n.trim().to_owned()).collect();
-                if list.iter().any(String::is_empty) {
-                    return Err(err("empty namespace in the `in` list"));
-                }
-                (gvr.trim(), Some(list))
+    fn matches(&self, res: &RequestInfo) -> bool {
+        self.group == res.group
+            && (self.version == "*" || self.version == res.version)
+            && self.resource == res.resource
+            && match &self.subresource {
+                None => true,
+                Some(sub) => res.subresource.as_deref() == Some(sub.as_str()),
             }
-            None => (s.trim(), None),
-        };
-        let parts: Vec<&str> = gvr.split('/').collect();
-        if parts.iter().any(|p| p.is_empty()) {
-            return Err(err("empty segment"));
-        }
-        let (group, rest) = match parts.first() {
-            Some(first) if is_api_version(first) => ("", &parts[..]),
-            Some(first) => (*first, &parts[1..]),
-            None => return Err(err("empty rule")),
-        };
-        let (version, resource, subresource) = match rest {
-            [v, r] => (*v, *r, None),
-            [v, r, sub] => (*v, *r, Some((*sub).to_owned())),
-            _ => return Err(err("expected [group/]version/resource[/subresource]")),
-        };
-        if !is_api_version(version) {
-            return Err(err("the version must look like v1, v1beta1 or v2alpha1"));
-        }
-        Ok(Self {
-            group: group.to_owned(),
-            version: version.to_owned(),
-            resource: resource.to_owned(),
-            subresource,
-            namespaces,
-        })
+            && match &self.namespaces {
+                // A namespaced deny also covers lists across all namespaces,
+                // which would include the denied namespaces.
+                Some(list) => match res.effective_namespace() {
+                    Some(ns) => list.iter().any(|d| d == ns),
+                    None => true,
+                },
+                None => true,
+            }
     }
 }
 
-impl fmt::Display for ReadRule {
+impl From<ReadRule> for DenyRule {
+    fn from(rule: ReadRule) -> Self {
+        Self {
+            group: rule.group,
+            version: rule.version,
+            resource: rule.resource,
+            subresource: rule.subresource,
+            namespaces: rule.namespaces,
+        }
+    }
+}
+
+impl fmt::Display for DenyRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.group.is_empty() {
             write!(f, "{}/", self.group)?;
@@ -229,7 +175,9 @@ impl fmt::Display for ReadRule {
 ///
 /// It can only narrow what manifests ask for. The default denies core
 /// `secrets` to every gatherer, restricts nobody further and denies nothing
-/// else. It deserializes from the operator's config file:
+/// else. Gatherers are named as the host runs them (the manifest's name
+/// unless the operator names the instance). It deserializes from the
+/// operator's policy file (YAML or JSON):
 ///
 /// ```json
 /// { "deny": [{"group": "", "version": "*", "resource": "configmaps", "namespaces": ["kube-system"]}],
@@ -240,10 +188,7 @@ impl fmt::Display for ReadRule {
 #[serde(default, deny_unknown_fields)]
 pub struct HostPolicy {
     /// Rules denied to every gatherer, on top of the built-in Secrets rule.
-    /// A deny rule without a subresource covers the resource and all of its
-    /// subresources; version `*` matches every version; `namespaces` limits
-    /// the deny to those namespaces.
-    pub deny: Vec<ReadRule>,
+    pub deny: Vec<DenyRule>,
     /// Per gatherer name: requests must also match one of these rules.
     pub restrict: BTreeMap<String, Vec<ReadRule>>,
     /// Gatherers for which the built-in Secrets deny is lifted. Their
@@ -253,8 +198,8 @@ pub struct HostPolicy {
 
 impl HostPolicy {
     /// Denies `rule` to every gatherer, whatever their manifests say.
-    pub fn deny(mut self, rule: ReadRule) -> Self {
-        self.deny.push(rule);
+    pub fn deny(mut self, rule: impl Into<DenyRule>) -> Self {
+        self.deny.push(rule.into());
         self
     }
 
@@ -298,7 +243,7 @@ pub struct Denial {
 }
 
 impl Denial {
-    fn new(reason: impl Into<String>) -> Self {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
         Self {
             reason: reason.into(),
         }
@@ -311,12 +256,7 @@ pub struct GatherPolicy {
     gatherer: String,
     reads: Vec<ReadRule>,
     restriction: Option<Vec<ReadRule>>,
-    deny: Vec<ReadRule>,
-}
-
-/// The built-in deny rule: core Secrets, every version, every namespace.
-fn secrets_rule() -> ReadRule {
-    ReadRule::new("", "*", "secrets")
+    deny: Vec<DenyRule>,
 }
 
 impl GatherPolicy {
@@ -324,7 +264,7 @@ impl GatherPolicy {
     pub fn new(gatherer: &str, reads: &[ReadRule], host: &HostPolicy) -> Self {
         let mut deny = Vec::with_capacity(host.deny.len() + 1);
         if !host.allow_secrets_for.contains(gatherer) {
-            deny.push(secrets_rule());
+            deny.push(DenyRule::any_version("", "secrets"));
         }
         deny.extend(host.deny.iter().cloned());
         Self {
@@ -348,9 +288,26 @@ impl GatherPolicy {
                 printable(req.method)
             )));
         }
-        let target = parse_target(req.path_and_query)?;
-        let headers = check_headers(req.headers)?;
-        if let Target::Resource(res) = &target {
+        let parsed = parse_path(req.path_and_query).map_err(|e| Denial::new(e.reason))?;
+        for (key, value) in &parsed.query {
+            let key = key.to_ascii_lowercase();
+            if key == "watch" && !is_false(value) {
+                return Err(Denial::new(format!(
+                    "watch={} is not allowed: a gather is a snapshot, watches never end",
+                    printable(value)
+                )));
+            }
+            if key == "follow" && !is_false(value) {
+                return Err(Denial::new(format!(
+                    "follow={} is not allowed: a gather is a snapshot, followed logs never end",
+                    printable(value)
+                )));
+            }
+        }
+        let headers = headers::check(req.headers)?;
+        if let ApiPath::Resource(res) = &parsed.path {
+            // The query check above refuses every watch; the verb says so too.
+            debug_assert!(res.verb != Verb::Watch);
             self.check_resource(res)?;
         }
         Ok(AllowedRequest {
@@ -370,7 +327,7 @@ impl GatherPolicy {
         }
     }
 
-    fn check_resource(&self, res: &ResourcePath) -> Result<(), Denial> {
+    fn check_resource(&self, res: &RequestInfo) -> Result<(), Denial> {
         if let Some(sub) = res.subresource.as_deref()
             && DENIED_SUBRESOURCES.contains(&sub)
         {
@@ -379,7 +336,7 @@ impl GatherPolicy {
                 res.describe()
             )));
         }
-        if self.deny.iter().any(|rule| deny_matches(rule, res)) {
+        if self.deny.iter().any(|rule| rule.matches(res)) {
             return Err(Denial::new(format!(
                 "{} is on the host's deny list",
                 res.describe()
@@ -394,7 +351,7 @@ impl GatherPolicy {
 }
 
 /// Passes if one of `rules` allows `res`; otherwise explains the nearest miss.
-fn check_allowed(rules: &[ReadRule], res: &ResourcePath, whose: &str) -> Result<(), Denial> {
+fn check_allowed(rules: &[ReadRule], res: &RequestInfo, whose: &str) -> Result<(), Denial> {
     let same_resource: Vec<&ReadRule> = rules
         .iter()
         .filter(|r| {
@@ -422,7 +379,7 @@ fn check_allowed(rules: &[ReadRule], res: &ResourcePath, whose: &str) -> Result<
     allowed.sort_unstable();
     allowed.dedup();
     let allowed = allowed.join(", ");
-    Err(match res.namespace() {
+    Err(match res.effective_namespace() {
         Some(ns) => Denial::new(format!(
             "{} in namespace {ns} is not in {whose} (namespaces allowed: {allowed})",
             res.describe()
@@ -434,400 +391,19 @@ fn check_allowed(rules: &[ReadRule], res: &ResourcePath, whose: &str) -> Result<
     })
 }
 
-fn namespace_allowed(namespaces: Option<&[String]>, res: &ResourcePath) -> bool {
+fn namespace_allowed(namespaces: Option<&[String]>, res: &RequestInfo) -> bool {
     match namespaces {
         None => true,
         Some(list) => res
-            .namespace()
+            .effective_namespace()
             .is_some_and(|ns| list.iter().any(|allowed| allowed == ns)),
     }
-}
-
-fn deny_matches(rule: &ReadRule, res: &ResourcePath) -> bool {
-    rule.group == res.group
-        && (rule.version == "*" || rule.version == res.version)
-        && rule.resource == res.resource
-        && match &rule.subresource {
-            None => true,
-            Some(sub) => res.subresource.as_deref() == Some(sub.as_str()),
-        }
-        && match &rule.namespaces {
-            // A namespaced deny also covers lists across all namespaces,
-            // which would include the denied namespaces.
-            Some(list) => match res.namespace() {
-                Some(ns) => list.iter().any(|d| d == ns),
-                None => true,
-            },
-            None => true,
-        }
-}
-
-/// What a valid path addresses.
-#[derive(Debug, PartialEq, Eq)]
-enum Target {
-    /// `/api`, `/apis`, `/version` and group/version discovery.
-    Discovery,
-    Resource(ResourcePath),
-}
-
-/// A resource path per the Kubernetes URL grammar.
-#[derive(Debug, PartialEq, Eq)]
-struct ResourcePath {
-    group: String,
-    version: String,
-    /// The namespace in the path (`/namespaces/{ns}/...`), if any.
-    namespace: Option<String>,
-    resource: String,
-    name: Option<String>,
-    subresource: Option<String>,
-}
-
-impl ResourcePath {
-    /// The namespace a namespace restriction is checked against. A namespace
-    /// object lives in itself: `/api/v1/namespaces/foo` is in `foo`.
-    fn namespace(&self) -> Option<&str> {
-        if self.group.is_empty() && self.resource == "namespaces" && self.namespace.is_none() {
-            return self.name.as_deref();
-        }
-        self.namespace.as_deref()
-    }
-
-    /// `core/v1 pods/log`, `config.openshift.io/v1 clusteroperators`.
-    fn describe(&self) -> String {
-        let group = if self.group.is_empty() {
-            "core"
-        } else {
-            &self.group
-        };
-        match &self.subresource {
-            Some(sub) => format!("{group}/{} {}/{sub}", self.version, self.resource),
-            None => format!("{group}/{} {}", self.version, self.resource),
-        }
-    }
-}
-
-/// Shows a guest-supplied string in a denial without control characters.
-fn printable(s: &str) -> String {
-    const MAX: usize = 64;
-    let mut out: String = s.chars().take(MAX).flat_map(char::escape_default).collect();
-    if s.chars().count() > MAX {
-        out.push_str("...");
-    }
-    out
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Percent-decodes one path segment, refusing encodings that could change
-/// which path the server sees.
-fn decode_segment(seg: &str) -> Result<String, Denial> {
-    let bytes = seg.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%' {
-            let decoded = match (bytes.get(i + 1), bytes.get(i + 2)) {
-                (Some(&h), Some(&l)) => match (hex_value(h), hex_value(l)) {
-                    (Some(h), Some(l)) => h * 16 + l,
-                    _ => return Err(malformed_escape()),
-                },
-                _ => return Err(malformed_escape()),
-            };
-            match decoded {
-                b'/' => {
-                    return Err(Denial::new(
-                        "an encoded slash (%2F) in the path is not allowed",
-                    ));
-                }
-                b'\\' => {
-                    return Err(Denial::new(
-                        "an encoded backslash (%5C) in the path is not allowed",
-                    ));
-                }
-                b'%' => {
-                    return Err(Denial::new(
-                        "an encoded percent sign (%25) in the path is not allowed: it hides a second encoding",
-                    ));
-                }
-                0..=0x20 | 0x7f..=0xff => {
-                    return Err(Denial::new(format!(
-                        "an encoded control, space or non-ASCII byte (%{decoded:02X}) in the path is not allowed"
-                    )));
-                }
-                _ => out.push(decoded),
-            }
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    // Every byte is printable ASCII here, so this cannot fail.
-    String::from_utf8(out).map_err(|_| Denial::new("the path is not valid ASCII"))
-}
-
-fn malformed_escape() -> Denial {
-    Denial::new("a malformed percent-encoding in the path (% must be followed by two hex digits)")
-}
-
-/// Checks the raw string and splits it into decoded path segments and query.
-fn parse_target(path_and_query: &str) -> Result<Target, Denial> {
-    if path_and_query.len() > MAX_PATH_AND_QUERY_BYTES {
-        return Err(Denial::new(format!(
-            "the path and query are {} bytes long; at most {MAX_PATH_AND_QUERY_BYTES} are allowed",
-            path_and_query.len()
-        )));
-    }
-    if let Some(c) = path_and_query
-        .chars()
-        .find(|c| !c.is_ascii() || c.is_ascii_control() || *c == ' ')
-    {
-        return Err(Denial::new(format!(
-            "the path contains {:?}: only printable ASCII without spaces is allowed (percent-encode the rest)",
-            c
-        )));
-    }
-    if path_and_query.contains('\\') {
-        return Err(Denial::new("a backslash in the path is not allowed"));
-    }
-    if path_and_query.contains('#') {
-        return Err(Denial::new(
-            "a fragment (#) is not allowed in a request path",
-        ));
-    }
-    if !path_and_query.starts_with('/') {
-        let scheme_like = path_and_query
-            .split_once(':')
-            .is_some_and(|(s, _)| !s.is_empty() && !s.contains(['/', '?']));
-        return Err(Denial::new(if scheme_like {
-            format!(
-                "{} names a scheme: only a path such as /api/v1/nodes is allowed; the host chooses the server",
-                printable(path_and_query)
-            )
-        } else {
-            format!(
-                "the path {} does not start with /",
-                printable(path_and_query)
-            )
-        }));
-    }
-    if path_and_query.starts_with("//") {
-        return Err(Denial::new(
-            "a path starting with // names another server; only a path such as /api/v1/nodes is allowed",
-        ));
-    }
-    let (path, query) = match path_and_query.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (path_and_query, None),
-    };
-    let mut segments = Vec::new();
-    // `/` alone has no segment at all (rather than one empty segment).
-    let rest = &path[1..];
-    for raw in rest.split('/').filter(|_| !rest.is_empty()) {
-        let seg = decode_segment(raw)?;
-        match seg.as_str() {
-            "" => {
-                return Err(Denial::new(
-                    "an empty path segment (// or a trailing /) is not allowed",
-                ));
-            }
-            "." | ".." => {
-                return Err(Denial::new(format!(
-                    "a {seg} segment in the path is not allowed (raw or percent-encoded)"
-                )));
-            }
-            _ => segments.push(seg),
-        }
-    }
-    if let Some(q) = query {
-        check_query(q)?;
-    }
-    parse_segments(&segments)
-}
-
-/// Values that `strconv.ParseBool`, which the API server uses, reads as false.
-fn is_false(value: &str) -> bool {
-    matches!(value, "0" | "f" | "F" | "false" | "FALSE" | "False")
-}
-
-fn check_query(query: &str) -> Result<(), Denial> {
-    let bytes = query.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if *b == b'%' {
-            let ok = matches!(
-                (
-                    bytes.get(i + 1).copied().and_then(hex_value),
-                    bytes.get(i + 2).copied().and_then(hex_value)
-                ),
-                (Some(_), Some(_))
-            );
-            if !ok {
-                return Err(Denial::new(
-                    "a malformed percent-encoding in the query (% must be followed by two hex digits)",
-                ));
-            }
-        }
-    }
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        let key = key.to_ascii_lowercase();
-        if key == "watch" && !is_false(&value) {
-            return Err(Denial::new(format!(
-                "watch={} is not allowed: a gather is a snapshot, watches never end",
-                printable(&value)
-            )));
-        }
-        if key == "follow" && !is_false(&value) {
-            return Err(Denial::new(format!(
-                "follow={} is not allowed: a gather is a snapshot, followed logs never end",
-                printable(&value)
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Splits the segments after the version into namespace, resource, name and
-/// subresource, as the API server's request info does.
-fn parse_rest(group: &str, version: &str, rest: &[String]) -> Result<Target, Denial> {
-    let too_long = || {
-        Denial::new(format!(
-            "the path has {} segments after the version; a Kubernetes resource path has at most namespaces/{{ns}}/{{resource}}/{{name}}/{{subresource}}",
-            rest.len()
-        ))
-    };
-    let first = match rest.first() {
-        None => return Ok(Target::Discovery),
-        Some(first) => first.as_str(),
-    };
-    if first == "watch" {
-        return Err(Denial::new(
-            "/watch/ paths are not allowed: a gather is a snapshot, watches never end",
-        ));
-    }
-    if first == "proxy" {
-        return Err(Denial::new(
-            "/proxy/ paths are never allowed: they reach into running workloads",
-        ));
-    }
-    let (namespace, rest) = if first == "namespaces" && rest.len() >= 3 {
-        // `/namespaces/{ns}/status` and `/finalize` are subresources of the
-        // namespace itself; anything else is a resource in that namespace.
-        if matches!(rest[2].as_str(), "status" | "finalize") && rest.len() == 3 {
-            (None, rest)
-        } else {
-            (Some(rest[1].clone()), &rest[2..])
-        }
-    } else {
-        (None, rest)
-    };
-    let (resource, name, subresource) = match rest {
-        [r] => (r, None, None),
-        [r, n] => (r, Some(n), None),
-        [r, n, s] => (r, Some(n), Some(s)),
-        [_, _, s, ..] if DENIED_SUBRESOURCES.contains(&s.as_str()) => {
-            // `/pods/{name}/proxy/{path}`: name the subresource in the denial.
-            return Err(Denial::new(format!(
-                "subresource {s} is never allowed: it reaches into running workloads"
-            )));
-        }
-        _ => return Err(too_long()),
-    };
-    if namespace.is_some() && resource == "watch" {
-        return Err(Denial::new(
-            "/watch/ paths are not allowed: a gather is a snapshot, watches never end",
-        ));
-    }
-    Ok(Target::Resource(ResourcePath {
-        group: group.to_owned(),
-        version: version.to_owned(),
-        namespace,
-        resource: resource.clone(),
-        name: name.cloned(),
-        subresource: subresource.cloned(),
-    }))
-}
-
-fn parse_segments(segments: &[String]) -> Result<Target, Denial> {
-    let strs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match strs.as_slice() {
-        ["version"] | ["api"] | ["apis"] | ["apis", _] => Ok(Target::Discovery),
-        ["api", version, ..] => parse_rest("", version, &segments[2..]),
-        ["apis", group, version, ..] => parse_rest(group, version, &segments[3..]),
-        _ => Err(Denial::new(format!(
-            "/{} is not a Kubernetes API path: only /api, /apis and /version are served to gatherers",
-            printable(&strs.join("/"))
-        ))),
-    }
-}
-
-fn check_headers(headers: &[(String, String)]) -> Result<Vec<(String, String)>, Denial> {
-    if headers.len() > MAX_HEADERS {
-        return Err(Denial::new(format!(
-            "{} headers sent; at most {MAX_HEADERS} are allowed",
-            headers.len()
-        )));
-    }
-    let mut out = Vec::new();
-    for (name, value) in headers {
-        let lower = name.to_ascii_lowercase();
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-        {
-            return Err(Denial::new(format!(
-                "header name {:?} is not a valid HTTP token",
-                printable(name)
-            )));
-        }
-        if HOST_OWNED_HEADERS.contains(&lower.as_str())
-            || HOST_OWNED_HEADER_PREFIXES
-                .iter()
-                .any(|p| lower.starts_with(p))
-        {
-            return Err(Denial::new(format!(
-                "header {name} is set by the host only: credentials, identity and framing belong to the host"
-            )));
-        }
-        if DROPPED_HEADERS.contains(&lower.as_str()) {
-            continue;
-        }
-        if !FORWARDED_HEADERS.contains(&lower.as_str()) {
-            return Err(Denial::new(format!(
-                "header {name} is not allowed: gatherers may send only {}",
-                FORWARDED_HEADERS.join(", ")
-            )));
-        }
-        if value.len() > MAX_HEADER_VALUE_BYTES {
-            return Err(Denial::new(format!(
-                "header {name} is {} bytes long; at most {MAX_HEADER_VALUE_BYTES} are allowed",
-                value.len()
-            )));
-        }
-        if value
-            .bytes()
-            .any(|b| !(b == b'\t' || (0x20..0x7f).contains(&b)))
-        {
-            return Err(Denial::new(format!(
-                "header {name} has a control or non-ASCII character in its value"
-            )));
-        }
-        out.push((lower, value.clone()));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wagather_contract::request::MAX_PATH_AND_QUERY_BYTES;
 
     fn rule(s: &str) -> ReadRule {
         s.parse().unwrap_or_else(|e| panic!("{e}"))
@@ -1119,7 +695,7 @@ mod tests {
     #[test]
     fn operator_deny_rules_apply_to_every_gatherer() {
         let host = HostPolicy::default()
-            .deny(ReadRule::new("", "*", "nodes"))
+            .deny(DenyRule::any_version("", "nodes"))
             .deny(rule("apps/v1/deployments in default"));
         let p = policy_with(&host);
         let check = |path| {
@@ -1196,7 +772,10 @@ mod tests {
         )
         .expect("valid config");
         let built = HostPolicy::default()
-            .deny(rule("v1/configmaps in kube-system").tap_version("*"))
+            .deny(DenyRule {
+                namespaces: Some(vec!["kube-system".into()]),
+                ..DenyRule::any_version("", "configmaps")
+            })
             .restrict(
                 "cluster-operators",
                 [rule("config.openshift.io/v1/clusteroperators")],
@@ -1210,10 +789,48 @@ mod tests {
         );
     }
 
-    impl ReadRule {
-        fn tap_version(mut self, v: &str) -> Self {
-            self.version = v.to_owned();
-            self
+    /// The contract's table of paths, read by the policy: what the grammar refuses is denied,
+    /// discovery is open to all, and a resource is allowed exactly when declared (and not a
+    /// stream, a workload subresource or a Secret).
+    #[test]
+    fn the_contract_path_table_holds_for_the_policy() {
+        use wagather_contract::request::{PATH_TABLE, describe_for_table};
+        for (path, expected) in PATH_TABLE {
+            let parsed = wagather_contract::parse_path(path);
+            assert_eq!(&describe_for_table(&parsed), expected, "{path}");
+            let reads: Vec<ReadRule> = parsed
+                .as_ref()
+                .ok()
+                .and_then(|p| p.resource())
+                .map(|info| ReadRule {
+                    group: info.group.clone(),
+                    version: info.version.clone(),
+                    resource: info.resource.clone(),
+                    subresource: info.subresource.clone(),
+                    namespaces: None,
+                })
+                .into_iter()
+                .collect();
+            let policy = GatherPolicy::new("table", &reads, &HostPolicy::default());
+            let result = policy.check(&GuestRequest {
+                method: "GET",
+                path_and_query: path,
+                headers: &[],
+            });
+            let allowed = match *expected {
+                "error" => false,
+                "discovery" => true,
+                row => {
+                    let info = parsed.as_ref().ok().and_then(|p| p.resource()).expect("resource");
+                    !row.starts_with("watch")
+                        && !info
+                            .subresource
+                            .as_deref()
+                            .is_some_and(|s| DENIED_SUBRESOURCES.contains(&s))
+                        && !(info.group.is_empty() && info.resource == "secrets")
+                }
+            };
+            assert_eq!(result.is_ok(), allowed, "{path}: {result:?}");
         }
     }
 
@@ -1262,7 +879,7 @@ mod tests {
         }
         assert_eq!(
             denied("/api/v1/namespaces/default/pods/p/proxy/metrics"),
-            "subresource proxy is never allowed: it reaches into running workloads"
+            "subresource proxy (core/v1 pods/proxy) is never allowed: it reaches into running workloads"
         );
         assert_eq!(
             denied("/api/v1/nodes/n/proxy"),
@@ -1416,19 +1033,19 @@ mod tests {
     fn paths_outside_the_api_are_refused() {
         assert_eq!(
             denied("/"),
-            "/ is not a Kubernetes API path: only /api, /apis and /version are served to gatherers"
+            "/ is not a Kubernetes API path: only /api, /apis and /version are served"
         );
         assert_eq!(
             denied("/metrics"),
-            "/metrics is not a Kubernetes API path: only /api, /apis and /version are served to gatherers"
+            "/metrics is not a Kubernetes API path: only /api, /apis and /version are served"
         );
         assert_eq!(
             denied("/openapi/v2"),
-            "/openapi/v2 is not a Kubernetes API path: only /api, /apis and /version are served to gatherers"
+            "/openapi/v2 is not a Kubernetes API path: only /api, /apis and /version are served"
         );
         assert_eq!(
             denied("/version/x"),
-            "/version/x is not a Kubernetes API path: only /api, /apis and /version are served to gatherers"
+            "/version/x is not a Kubernetes API path: only /api, /apis and /version are served"
         );
         assert_eq!(
             denied("/api/v1/namespaces/a/pods/p/log/extra"),
