@@ -355,6 +355,7 @@ fn parse_segments(segments: &[String]) -> Result<ApiPath, PathError> {
 /// Splits the segments after the version into namespace, resource, name and subresource, as
 /// the API server's request info does.
 fn parse_rest(group: &str, version: &str, rest: &[&str]) -> Result<ApiPath, PathError> {
+    let after_version = rest.len();
     match rest.first() {
         Some(&"watch") => {
             return Err(PathError::new(
@@ -385,7 +386,7 @@ fn parse_rest(group: &str, version: &str, rest: &[&str]) -> Result<ApiPath, Path
             return Err(PathError::new(format!(
                 "the path has {} segments after the version; a Kubernetes resource path has at most \
                  namespaces/{{ns}}/{{resource}}/{{name}}/{{subresource}}",
-                rest.len()
+                after_version
             )));
         }
     };

@@ -1,5 +1,6 @@
-//! One gather period: load the gatherers, run them concurrently (bounded) into one archive,
-//! and publish the archive with its `gathers.json`.
+//! One gather period: load the gatherers, run them concurrently (bounded), each into its
+//! spool of the period's archive, then assemble the archive in the gatherers' order and
+//! publish it with its `gathers.json`.
 //!
 //! A gatherer that fails to load, traps or breaks a limit is reported and the others run; the
 //! archive is published even when every gatherer failed. Only failing to write the archive is
@@ -16,7 +17,7 @@ use tokio::sync::Semaphore;
 use crate::engine::Runtime;
 use crate::limits::Limits;
 use crate::load::LoadedGatherer;
-use crate::output::archive::{ArchiveError, ArchiveWriter};
+use crate::output::archive::{ArchiveError, ArchiveWriter, Spool};
 use crate::output::gathers::GathersJson;
 use crate::policy::HostPolicy;
 use crate::report::{GathererInfo, RunReport};
@@ -167,20 +168,20 @@ pub async fn run_period(
     out_dir: &Path,
 ) -> Result<GatherSummary, ArchiveError> {
     let started = Timestamp::now();
-    let archive = Arc::new(ArchiveWriter::create(out_dir, started)?);
-    let reports = run_all(runtime, planned, api, options, &archive).await;
-    let gathers = GathersJson::new(&reports, runtime.uptime().as_secs_f64());
-    // Every run has ended, so this is the only handle left.
-    let archive = match Arc::try_unwrap(archive) {
-        Ok(archive) => archive,
-        Err(_) => {
-            return Err(ArchiveError::Write {
-                path: out_dir.to_owned(),
-                source: std::io::Error::other("a gatherer run outlived its period"),
-            });
+    let archive = ArchiveWriter::create(out_dir, started)?;
+    let mut spools = Vec::with_capacity(planned.len());
+    for (index, plan) in planned.iter().enumerate() {
+        spools.push(archive.spool(index, &plan.name)?);
+    }
+    let (mut reports, spools) = run_all(runtime, planned, spools, api, options).await;
+    let (assembled, overwritten) = archive.assemble(spools).await?;
+    for (report, dropped) in reports.iter_mut().zip(overwritten) {
+        for record in dropped {
+            report.record_overwritten(record);
         }
-    };
-    let path = archive.finish(gathers.to_vec()).await?;
+    }
+    let gathers = GathersJson::new(&reports, runtime.uptime().as_secs_f64());
+    let path = assembled.publish(gathers.to_vec()).await?;
     Ok(GatherSummary {
         archive: path,
         started,
@@ -188,23 +189,23 @@ pub async fn run_period(
     })
 }
 
-/// Runs the gatherers with at most `options.parallel` at once; reports come back in the order
-/// of `planned`.
+/// Runs the gatherers, each into its spool, with at most `options.parallel` at once; reports
+/// and spools come back in the order of `planned` (no spool where the host failed a run).
 pub async fn run_all(
     runtime: &Runtime,
     planned: Vec<Planned>,
+    spools: Vec<Spool>,
     api: &kube::Client,
     options: &GatherOptions,
-    archive: &Arc<ArchiveWriter>,
-) -> Vec<RunReport> {
+) -> (Vec<RunReport>, Vec<Option<Spool>>) {
     let permits = Arc::new(Semaphore::new(options.parallel.max(1)));
     let options = Arc::new(options.clone());
     let mut seen = HashSet::new();
     let mut tasks = Vec::with_capacity(planned.len());
-    for Planned { name, gatherer } in planned {
+    for (Planned { name, gatherer }, spool) in planned.into_iter().zip(spools) {
         let gatherer = match gatherer {
             Err(reason) => {
-                tasks.push(Task::Done(RunReport::not_run(&name, None, reason)));
+                tasks.push(Task::Done(RunReport::not_run(&name, None, reason), spool));
                 continue;
             }
             Ok(gatherer) => gatherer,
@@ -213,19 +214,15 @@ pub async fn run_all(
             let reason = format!(
                 "another gatherer of this period is named {name}; give each instance a name of its own (NAME=FILE.wasm)"
             );
-            tasks.push(Task::Done(RunReport::not_run(
-                &name,
-                Some(GathererInfo::of(&gatherer)),
-                reason,
-            )));
+            let info = Some(GathererInfo::of(&gatherer));
+            tasks.push(Task::Done(RunReport::not_run(&name, info, reason), spool));
             continue;
         }
-        let (runtime, api, options, permits, archive) = (
+        let (runtime, api, options, permits) = (
             runtime.clone(),
             api.clone(),
             options.clone(),
             permits.clone(),
-            archive.clone(),
         );
         let task_name = name.clone();
         tasks.push(Task::Running(
@@ -241,32 +238,42 @@ pub async fn run_all(
                     policy: &options.host_policy,
                     config: options.config_of(&task_name),
                 };
-                runtime.run(&spec, &archive).await
+                runtime.run(&spec, spool).await
             }),
         ));
     }
     let mut reports = Vec::with_capacity(tasks.len());
+    let mut spools = Vec::with_capacity(tasks.len());
     for task in tasks {
-        reports.push(match task {
-            Task::Done(report) => report,
+        match task {
+            Task::Done(report, spool) => {
+                reports.push(report);
+                spools.push(Some(spool));
+            }
             Task::Running(name, handle) => match handle.await {
-                Ok(report) => report,
+                Ok((report, spool)) => {
+                    reports.push(report);
+                    spools.push(Some(spool));
+                }
                 // A panic inside the host while running one gatherer is reported as that
-                // gatherer's failure; the others are unaffected.
-                Err(join) => RunReport::not_run(
-                    &name,
-                    None,
-                    format!("host failure while running the gatherer: {join}"),
-                ),
+                // gatherer's failure; the others are unaffected. Its spool is lost with it.
+                Err(join) => {
+                    reports.push(RunReport::not_run(
+                        &name,
+                        None,
+                        format!("host failure while running the gatherer: {join}"),
+                    ));
+                    spools.push(None);
+                }
             },
-        });
+        }
     }
-    reports
+    (reports, spools)
 }
 
 enum Task {
-    Done(RunReport),
-    Running(String, tokio::task::JoinHandle<RunReport>),
+    Done(RunReport, Spool),
+    Running(String, tokio::task::JoinHandle<(RunReport, Spool)>),
 }
 
 fn file_stem(path: &Path) -> String {

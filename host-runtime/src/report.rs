@@ -288,6 +288,46 @@ impl RunReport {
     }
 }
 
+impl RunReport {
+    /// Accounts a record the archive's assembly dropped because a gatherer earlier in the
+    /// period wrote its path.
+    pub(crate) fn record_overwritten(&mut self, record: crate::output::archive::Overwritten) {
+        self.metrics.records = self.metrics.records.saturating_sub(1);
+        self.metrics.record_bytes = self.metrics.record_bytes.saturating_sub(record.bytes);
+        // Capped on their own: a gatherer's own refused records must not hide that another
+        // gatherer overwrote it.
+        let listed = self
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(e, Event::RecordDropped { reason: DropReason::Duplicate { owner, .. }, .. }
+                    if *owner != self.name)
+            })
+            .count();
+        if listed < MAX_DROPPED_RECORDS {
+            self.events.push(Event::RecordDropped {
+                name: record.path.clone(),
+                reason: DropReason::Duplicate {
+                    path: record.path,
+                    owner: record.owner,
+                },
+            });
+            return;
+        }
+        let what = "records dropped for paths written earlier by another gatherer";
+        match self.events.iter_mut().find_map(|e| match e {
+            Event::Omitted { what: w, count } if w == what => Some(count),
+            _ => None,
+        }) {
+            Some(count) => *count = count.saturating_add(1),
+            None => self.events.push(Event::Omitted {
+                what: what.to_owned(),
+                count: 1,
+            }),
+        }
+    }
+}
+
 /// Collects a run's events under their caps while it runs.
 #[derive(Debug, Default)]
 pub(crate) struct EventLog {

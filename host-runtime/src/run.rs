@@ -5,7 +5,6 @@
 //! without end, floods the host) ends up in its report, and the records it wrote before are
 //! kept. The host and the other gatherers go on.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -16,7 +15,7 @@ use crate::engine::Runtime;
 use crate::limits::{Limit, LimitExceeded, Limits};
 use crate::load::LoadedGatherer;
 use crate::logs::GuestOutput;
-use crate::output::archive::ArchiveWriter;
+use crate::output::archive::Spool;
 use crate::output::records::{Claims, Record};
 use crate::policy::{GatherPolicy, HostPolicy};
 use crate::report::{GathererInfo, Outcome, RunMetrics, RunReport};
@@ -64,9 +63,14 @@ impl GathererInfo {
 }
 
 impl Runtime {
-    /// Runs a gatherer once, its records going into `archive` as it writes them.
-    pub async fn run(&self, spec: &RunSpec<'_>, archive: &Arc<ArchiveWriter>) -> RunReport {
-        self.run_with(spec, Sink::Archive(archive.clone())).await.0
+    /// Runs a gatherer once, its records going into `spool` (a spool of the period's archive)
+    /// as it writes them; returns the spool with the report.
+    pub async fn run(&self, spec: &RunSpec<'_>, spool: Spool) -> (RunReport, Spool) {
+        let (report, sink) = self.run_with(spec, Sink::Archive(spool)).await;
+        match sink {
+            Sink::Archive(spool) => (report, spool),
+            Sink::Collect { .. } => unreachable!("a run keeps its sink"),
+        }
     }
 
     /// Runs a gatherer once and returns its records with the report, for callers without an

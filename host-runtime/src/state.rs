@@ -10,7 +10,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::limits::{GuestLimiter, Limits, Meter};
-use crate::output::archive::ArchiveWriter;
+use crate::output::archive::Spool;
 use crate::output::records::{Claims, Record, RecordBudget};
 use crate::policy::GatherPolicy;
 use crate::report::EventLog;
@@ -30,8 +30,8 @@ pub(crate) mod bindings {
 /// Where a run's records go.
 #[derive(Debug)]
 pub(crate) enum Sink {
-    /// Into the period's archive, shared with the other gatherers of the period.
-    Archive(Arc<ArchiveWriter>),
+    /// Into the run's spool of the period's archive.
+    Archive(Spool),
     /// Kept in memory for the caller (benchmarks, tools), under the same path rules.
     Collect {
         claims: Claims,

@@ -1,25 +1,31 @@
-//! The Insights-style archive of one period, written while the gatherers run.
+//! The Insights-style archive of one period.
 //!
 //! `insights-YYYY-MM-DD-HHMMSS.tar.gz` holds one regular file per record and
-//! `insights-operator/gathers.json`. Records stream in from every gatherer of the period as
-//! they are written: [`ArchiveWriter::claim`] decides which gatherer owns an archive path
-//! (the first to write it), and a writer thread compresses entries into a hidden partial file
-//! beside the archive. [`ArchiveWriter::finish`] appends `gathers.json` and moves the file to
-//! its name in one step; [`ArchiveWriter::abort`] removes it. An uploader watching the
-//! directory therefore sees a complete archive or none, never half of one, even when the host
-//! is stopped in the middle of a period.
+//! `insights-operator/gathers.json`. It is made in two steps:
+//!
+//! 1. **While the gatherers run**, each run writes its records as they arrive into a
+//!    [`Spool`] of its own: an uncompressed tar in a hidden staging folder beside the archive.
+//!    Neither the guest nor the host holds the records in memory, and a run that is stopped
+//!    keeps what it wrote. Within a run, the first record to take a path owns it.
+//! 2. **When every run has ended**, [`ArchiveWriter::assemble`] copies the spools into the
+//!    compressed archive in the order the gatherers were given: where two gatherers wrote the
+//!    same path, the earlier one's record is kept and the later one's is dropped and reported.
+//!    The order is the operator's, so no gatherer can take another's path by being faster.
+//!    [`Assembled::publish`] appends `gathers.json` and moves the archive to its name in one
+//!    step.
+//!
+//! An uploader watching the directory sees a complete archive or none: the archive is only
+//! ever written under a hidden name, and an archive that is dropped unfinished (a period
+//! cancelled by shutdown, a failed write) leaves nothing behind.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::thread::JoinHandle;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use tokio::sync::mpsc;
 use wagather_contract::record::{GATHERS_JSON, RESERVED_PATHS};
 
 use super::records::{Claims, Taken};
@@ -27,10 +33,6 @@ use super::records::{Claims, Taken};
 /// Permissions of every archive entry: readable by owner and group only, as gathered cluster
 /// data should be.
 const ENTRY_MODE: u32 = 0o640;
-
-/// Entries queued for the writer thread before a gatherer writing a record waits: enough to
-/// keep the compressor busy, little enough that a burst of records stays bounded in memory.
-const QUEUE: usize = 64;
 
 /// Why the archive could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -42,8 +44,8 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
-    /// Writing the archive file failed.
-    #[error("could not write archive {}", path.display())]
+    /// Writing the archive or a spool failed.
+    #[error("could not write {}", path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -62,15 +64,56 @@ pub fn archive_file_name(at: Timestamp) -> String {
     )
 }
 
-/// The archive of one period, open for records.
+/// The archive of one period, open for spools.
 #[derive(Debug)]
 pub struct ArchiveWriter {
     path: PathBuf,
+    staging: PathBuf,
+    mtime: u64,
+}
+
+/// One run's records, written as they arrive.
+pub struct Spool {
+    owner: String,
+    path: PathBuf,
+    tar: Option<tar::Builder<BufWriter<File>>>,
+    claims: Claims,
+    mtime: u64,
+}
+
+impl std::fmt::Debug for Spool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spool")
+            .field("owner", &self.owner)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A record the assembly dropped because an earlier gatherer wrote its path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overwritten {
+    /// The archive path.
+    pub path: String,
+    /// Its bytes.
+    pub bytes: u64,
+    /// The gatherer whose record was kept.
+    pub owner: String,
+}
+
+/// The archive with every record in it, waiting for `gathers.json`.
+pub struct Assembled {
+    writer: ArchiveWriter,
     partial: PathBuf,
-    claims: Mutex<Claims>,
-    /// `None` once finished or aborted.
-    sender: Option<mpsc::Sender<(String, Vec<u8>)>>,
-    writer: Option<JoinHandle<std::io::Result<()>>>,
+    tar: Option<tar::Builder<GzEncoder<BufWriter<File>>>>,
+}
+
+impl std::fmt::Debug for Assembled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assembled")
+            .field("path", &self.writer.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ArchiveWriter {
@@ -87,31 +130,15 @@ impl ArchiveWriter {
             return Err(ArchiveError::Exists { path });
         }
         // Hidden, so that nothing collecting `insights-*.tar.gz` picks it up.
-        let partial = dir.join(format!(".{name}.partial"));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&partial)
-            .map_err(|source| ArchiveError::Write {
-                path: partial.clone(),
-                source,
-            })?;
-        let (sender, receiver) = mpsc::channel(QUEUE);
-        let mtime = u64::try_from(at.as_second()).unwrap_or(0);
-        let writer = std::thread::Builder::new()
-            .name("wagather-archive".to_owned())
-            .spawn(move || write_entries(file, receiver, mtime))
-            .map_err(|source| ArchiveError::Write {
-                path: partial.clone(),
-                source,
-            })?;
-        let claims = Claims::with_reserved(RESERVED_PATHS, "the host");
+        let staging = dir.join(format!(".{name}.d"));
+        std::fs::create_dir(&staging).map_err(|source| ArchiveError::Write {
+            path: staging.clone(),
+            source,
+        })?;
         Ok(ArchiveWriter {
             path,
-            partial,
-            claims: Mutex::new(claims),
-            sender: Some(sender),
-            writer: Some(writer),
+            staging,
+            mtime: u64::try_from(at.as_second()).unwrap_or(0),
         })
     }
 
@@ -120,88 +147,178 @@ impl ArchiveWriter {
         &self.path
     }
 
-    /// Claims `path` for `gatherer`: the first gatherer to write a path owns it, and a path
-    /// cannot be both a file and a folder of another file.
-    pub fn claim(&self, path: &str, gatherer: &str) -> Result<(), Taken> {
-        // A poisoned lock means a panic while claiming; the claims are still consistent,
-        // as each claim is checked before anything is inserted.
-        self.claims
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .claim(path, gatherer)
-    }
-
-    /// Queues a claimed entry; waits while the writer is behind. Fails only when the writer
-    /// has stopped (the period's archive is lost then, and [`ArchiveWriter::finish`] says why).
-    pub async fn write(&self, path: String, data: Vec<u8>) -> Result<(), ()> {
-        match &self.sender {
-            Some(sender) => sender.send((path, data)).await.map_err(drop),
-            None => Err(()),
-        }
-    }
-
-    /// Writes `gathers_json` as the last entry and moves the archive to its name.
-    pub async fn finish(mut self, gathers_json: Vec<u8>) -> Result<PathBuf, ArchiveError> {
-        let queued = match self.sender.take() {
-            Some(sender) => sender
-                .send((GATHERS_JSON.to_owned(), gathers_json))
-                .await
-                .is_ok(),
-            None => false,
-        };
-        let joined = join(self.writer.take()).await;
-        let result = match (queued, joined) {
-            (true, Ok(())) => publish(&self.partial, &self.path),
-            (_, Err(source)) => Err(ArchiveError::Write {
-                path: self.path.clone(),
+    /// A spool for the gatherer that comes `index`th in the period, named `owner`.
+    pub fn spool(&self, index: usize, owner: &str) -> Result<Spool, ArchiveError> {
+        let path = self.staging.join(format!("{index}.tar"));
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|source| ArchiveError::Write {
+                path: path.clone(),
                 source,
-            }),
-            (false, Ok(())) => Err(ArchiveError::Write {
-                path: self.path.clone(),
-                source: std::io::Error::other("the archive writer stopped early"),
-            }),
-        };
-        if result.is_err() {
-            let _ = std::fs::remove_file(&self.partial);
-        }
-        result.map(|()| self.path.clone())
+            })?;
+        Ok(Spool {
+            owner: owner.to_owned(),
+            path,
+            tar: Some(tar::Builder::new(BufWriter::new(file))),
+            claims: Claims::with_reserved(RESERVED_PATHS, "the host"),
+            mtime: self.mtime,
+        })
     }
 
-    /// Discards the archive: nothing is left in the directory.
-    pub async fn abort(mut self) {
-        self.sender = None;
-        let _ = join(self.writer.take()).await;
-        let _ = std::fs::remove_file(&self.partial);
+    /// Copies the spools into the compressed archive in order; returns, per spool, the
+    /// records dropped because an earlier spool wrote their path.
+    pub async fn assemble(
+        self,
+        spools: Vec<Option<Spool>>,
+    ) -> Result<(Assembled, Vec<Vec<Overwritten>>), ArchiveError> {
+        tokio::task::spawn_blocking(move || self.assemble_blocking(spools))
+            .await
+            .map_err(|join| ArchiveError::Write {
+                path: PathBuf::new(),
+                source: std::io::Error::other(join),
+            })?
+    }
+
+    fn assemble_blocking(
+        self,
+        spools: Vec<Option<Spool>>,
+    ) -> Result<(Assembled, Vec<Vec<Overwritten>>), ArchiveError> {
+        let partial = self.staging.join("archive.tar.gz");
+        let fail = |path: &Path| {
+            let path = path.to_owned();
+            move |source| ArchiveError::Write { path, source }
+        };
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+            .map_err(fail(&partial))?;
+        let mut out = tar::Builder::new(GzEncoder::new(
+            BufWriter::new(file),
+            Compression::default(),
+        ));
+        let mut claims = Claims::with_reserved(RESERVED_PATHS, "the host");
+        let mut overwritten = Vec::with_capacity(spools.len());
+        for spool in spools {
+            let mut dropped = Vec::new();
+            let Some(spool) = spool else {
+                overwritten.push(dropped);
+                continue;
+            };
+            let (owner, path) = spool.close().map_err(fail(&self.staging))?;
+            let file = File::open(&path).map_err(fail(&path))?;
+            let mut archive = tar::Archive::new(std::io::BufReader::new(file));
+            for entry in archive.entries().map_err(fail(&path))? {
+                let mut entry = entry.map_err(fail(&path))?;
+                let name = entry
+                    .path()
+                    .map_err(fail(&path))?
+                    .to_string_lossy()
+                    .into_owned();
+                let size = entry.size();
+                if let Err(Taken { owner: kept }) = claims.claim(&name, &owner) {
+                    dropped.push(Overwritten {
+                        path: name,
+                        bytes: size,
+                        owner: kept,
+                    });
+                    continue;
+                }
+                let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                entry.read_to_end(&mut data).map_err(fail(&path))?;
+                append(&mut out, &name, &data, self.mtime).map_err(fail(&partial))?;
+            }
+            // The spool is copied; its disk space is no longer needed.
+            let _ = std::fs::remove_file(&path);
+            overwritten.push(dropped);
+        }
+        Ok((
+            Assembled {
+                writer: self,
+                partial,
+                tar: Some(out),
+            },
+            overwritten,
+        ))
     }
 }
 
 impl Drop for ArchiveWriter {
-    /// An archive dropped unfinished is discarded like an aborted one.
+    /// An archive dropped unfinished leaves nothing behind. (After `assemble`, the staging
+    /// folder belongs to the [`Assembled`] archive, which removes it.)
     fn drop(&mut self) {
-        if let Some(writer) = self.writer.take() {
-            self.sender = None;
-            // The thread ends as soon as the queue is closed; at most the entry in hand is
-            // still being compressed.
-            let _ = writer.join();
-            let _ = std::fs::remove_file(&self.partial);
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+}
+
+impl Spool {
+    /// Claims `path` within this run: a run writes each path once, and a path cannot be both
+    /// a file and a folder of another file.
+    pub fn claim(&mut self, path: &str) -> Result<(), Taken> {
+        self.claims.claim(path, &self.owner)
+    }
+
+    /// Appends a claimed record. The write goes to the page cache; a failure (a full disk)
+    /// loses this run's records, and assembling the period reports it.
+    pub fn write(&mut self, path: &str, data: &[u8]) -> std::io::Result<()> {
+        match &mut self.tar {
+            Some(tar) => append(tar, path, data, self.mtime),
+            None => Err(std::io::Error::other("the spool is closed")),
         }
     }
-}
 
-/// Waits for the writer thread without blocking an async worker.
-async fn join(writer: Option<JoinHandle<std::io::Result<()>>>) -> std::io::Result<()> {
-    let Some(handle) = writer else {
-        return Ok(());
-    };
-    match tokio::task::spawn_blocking(move || handle.join()).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(_panic)) => Err(std::io::Error::other("the archive writer panicked")),
-        Err(join) => Err(std::io::Error::other(join)),
+    /// Finishes the tar; returns the owner and the spool's file.
+    fn close(mut self) -> std::io::Result<(String, PathBuf)> {
+        if let Some(tar) = self.tar.take() {
+            tar.into_inner()?.flush()?;
+        }
+        Ok((std::mem::take(&mut self.owner), std::mem::take(&mut self.path)))
     }
 }
 
-/// Moves the finished partial file to its name without ever replacing a file: a hard link
-/// fails if the name exists, then the partial name goes.
+impl Assembled {
+    /// Appends `gathers_json` as the last entry, finishes the file and moves it to the
+    /// archive's name; returns that path.
+    pub async fn publish(mut self, gathers_json: Vec<u8>) -> Result<PathBuf, ArchiveError> {
+        let tar = self.tar.take();
+        let partial = self.partial.clone();
+        let path = self.writer.path.clone();
+        let mtime = self.writer.mtime;
+        tokio::task::spawn_blocking(move || {
+            let fail = |path: &Path| {
+                let path = path.to_owned();
+                move |source| ArchiveError::Write { path, source }
+            };
+            let Some(mut tar) = tar else {
+                return Err(ArchiveError::Write {
+                    path: partial,
+                    source: std::io::Error::other("the archive was published already"),
+                });
+            };
+            append(&mut tar, GATHERS_JSON, &gathers_json, mtime).map_err(fail(&partial))?;
+            let gz = tar.into_inner().map_err(fail(&partial))?;
+            let mut out = gz.finish().map_err(fail(&partial))?;
+            out.flush().map_err(fail(&partial))?;
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|file| file.sync_all())
+                .map_err(fail(&partial))?;
+            publish(&partial, &path)?;
+            Ok(path)
+        })
+        .await
+        .map_err(|join| ArchiveError::Write {
+            path: self.writer.path.clone(),
+            source: std::io::Error::other(join),
+        })?
+        // Dropping `self` removes the staging folder, published or not.
+    }
+}
+
+/// Moves the finished file to its name without ever replacing a file: a hard link fails if
+/// the name exists.
 fn publish(partial: &Path, path: &Path) -> Result<(), ArchiveError> {
     std::fs::hard_link(partial, path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::AlreadyExists {
@@ -214,35 +331,7 @@ fn publish(partial: &Path, path: &Path) -> Result<(), ArchiveError> {
                 source,
             }
         }
-    })?;
-    std::fs::remove_file(partial).map_err(|source| ArchiveError::Write {
-        path: partial.to_owned(),
-        source,
     })
-}
-
-/// The writer thread: every queued entry, then the end of the tar and gzip streams, flushed
-/// to disk.
-fn write_entries(
-    file: File,
-    mut receiver: mpsc::Receiver<(String, Vec<u8>)>,
-    mtime: u64,
-) -> std::io::Result<()> {
-    let gz = GzEncoder::new(BufWriter::new(file), Compression::default());
-    let mut tar = tar::Builder::new(gz);
-    let mut gathers_seen = false;
-    while let Some((path, data)) = receiver.blocking_recv() {
-        gathers_seen |= path == GATHERS_JSON;
-        append(&mut tar, &path, &data, mtime)?;
-    }
-    if !gathers_seen {
-        // Aborted: the file is about to be removed, finishing it would be wasted work.
-        return Ok(());
-    }
-    let gz = tar.into_inner()?;
-    let mut out = gz.finish()?;
-    out.flush()?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()
 }
 
 fn append<W: Write>(
@@ -264,8 +353,6 @@ fn append<W: Write>(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
-
     use super::*;
 
     fn entries(path: &Path) -> Vec<(String, Vec<u8>, u32, u64)> {
@@ -307,44 +394,64 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn records_stream_into_a_hidden_file_that_appears_whole() {
+    async fn spools_are_assembled_in_order_and_the_archive_appears_whole() {
         let dir = tempfile::tempdir().expect("tempdir");
         let at: Timestamp = "2024-03-05T07:08:09Z".parse().expect("timestamp");
         let writer = ArchiveWriter::create(dir.path(), at).expect("create");
+        let mut first = writer.spool(0, "first").expect("spool");
+        let mut second = writer.spool(1, "second").expect("spool");
         let long_name = format!("config/{}", "x".repeat(150));
-        writer.claim("config/a.json", "g").expect("claim");
-        writer
-            .write("config/a.json".into(), br#"{"a":1}"#.to_vec())
-            .await
-            .expect("write");
-        writer.claim(&long_name, "g").expect("claim");
-        writer
-            .write(long_name.clone(), b"raw bytes".to_vec())
-            .await
-            .expect("write");
-        // Nothing under the archive's name until it is finished.
+        // The second gatherer writes the shared path before the first: order decides, not time.
+        second.claim("shared.json").expect("free in its run");
+        second.write("shared.json", b"second").expect("write");
+        first.claim("shared.json").expect("free in its run");
+        first.write("shared.json", b"first").expect("write");
+        first.claim(&long_name).expect("free");
+        first.write(&long_name, b"raw bytes").expect("write");
+        second.claim("only-second").expect("free");
+        second.write("only-second", b"2").expect("write");
+        assert_eq!(first.claim("shared.json").unwrap_err().owner, "first");
+
+        // Nothing under the archive's name until it is published.
+        assert_eq!(listing(dir.path()), [".insights-2024-03-05-070809.tar.gz.d"]);
+        let (assembled, overwritten) = writer.assemble(vec![Some(first), Some(second)]).await.expect("assemble");
+        assert_eq!(overwritten[0], []);
         assert_eq!(
-            listing(dir.path()),
-            [".insights-2024-03-05-070809.tar.gz.partial"]
+            overwritten[1],
+            [Overwritten {
+                path: "shared.json".into(),
+                bytes: 6,
+                owner: "first".into()
+            }]
         );
-        let path = writer.finish(b"{\"status_reports\":[]}".to_vec()).await.expect("finish");
+        let path = assembled.publish(b"{}".to_vec()).await.expect("publish");
         assert_eq!(listing(dir.path()), ["insights-2024-03-05-070809.tar.gz"]);
         let entries = entries(&path);
         let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
-        assert_eq!(names, ["config/a.json", long_name.as_str(), GATHERS_JSON]);
-        assert_eq!(entries[0].1, br#"{"a":1}"#);
+        assert_eq!(
+            names,
+            ["shared.json", long_name.as_str(), "only-second", GATHERS_JSON]
+        );
+        assert_eq!(entries[0].1, b"first");
         for entry in &entries {
             assert_eq!((entry.2, entry.3), (0o640, 1_709_622_489));
         }
     }
 
     #[tokio::test]
-    async fn an_aborted_archive_leaves_nothing() {
+    async fn an_unfinished_archive_leaves_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
         let writer = ArchiveWriter::create(dir.path(), Timestamp::now()).expect("create");
-        writer.claim("a", "g").expect("claim");
-        writer.write("a".into(), b"x".to_vec()).await.expect("write");
-        writer.abort().await;
+        let mut spool = writer.spool(0, "g").expect("spool");
+        spool.claim("a").expect("claim");
+        spool.write("a", b"x").expect("write");
+        drop(spool);
+        drop(writer);
+        assert!(listing(dir.path()).is_empty());
+
+        let writer = ArchiveWriter::create(dir.path(), Timestamp::now()).expect("create");
+        let (assembled, _) = writer.assemble(Vec::new()).await.expect("assemble");
+        drop(assembled);
         assert!(listing(dir.path()).is_empty());
     }
 
@@ -352,11 +459,12 @@ mod tests {
     async fn an_existing_archive_is_never_overwritten() {
         let dir = tempfile::tempdir().expect("tempdir");
         let at: Timestamp = "2024-03-05T07:08:09Z".parse().expect("timestamp");
-        let first = ArchiveWriter::create(dir.path(), at)
+        let (assembled, _) = ArchiveWriter::create(dir.path(), at)
             .expect("create")
-            .finish(b"{}".to_vec())
+            .assemble(Vec::new())
             .await
-            .expect("first");
+            .expect("assemble");
+        let first = assembled.publish(b"{}".to_vec()).await.expect("first");
         let before = std::fs::read(&first).expect("read");
         let err = ArchiveWriter::create(dir.path(), at).unwrap_err();
         assert!(matches!(err, ArchiveError::Exists { .. }), "{err:?}");
@@ -364,20 +472,12 @@ mod tests {
     }
 
     #[test]
-    fn paths_are_claimed_once_and_an_unfinished_archive_is_discarded() {
+    fn a_run_claims_each_path_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         let writer = ArchiveWriter::create(dir.path(), Timestamp::now()).expect("create");
-        writer.claim("config/a.json", "first").expect("free");
-        assert_eq!(
-            writer.claim("config/a.json", "second").unwrap_err().owner,
-            "first"
-        );
-        assert_eq!(
-            writer.claim(GATHERS_JSON, "g").unwrap_err().owner,
-            "the host"
-        );
-        // Dropped unfinished: discarded.
-        drop(writer);
-        assert!(listing(dir.path()).is_empty());
+        let mut spool = writer.spool(0, "g").expect("spool");
+        spool.claim("config/a.json").expect("free");
+        assert_eq!(spool.claim("config/a.json").unwrap_err().owner, "g");
+        assert_eq!(spool.claim(GATHERS_JSON).unwrap_err().owner, "the host");
     }
 }

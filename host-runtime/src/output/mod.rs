@@ -5,10 +5,10 @@
 //! - [`archive`]: the period's archive, written while the gatherers run and published whole;
 //! - [`gathers`]: `insights-operator/gathers.json`, a view of the period's run reports.
 //!
-//! The import itself lives here: `write-record` runs the checks and hands the record to the
-//! archive writer before it returns, so a record the guest was told is written is in the
-//! archive even if the guest traps on the next instruction; `report-error` adds the guest's
-//! typed error to the run's events.
+//! The import itself lives here: `write-record` runs the checks and writes the record to the
+//! run's spool before it returns, so a record the guest was told is written is kept even if
+//! the guest traps on the next instruction; `report-error` adds the guest's typed error to the
+//! run's events.
 
 pub mod archive;
 pub mod gathers;
@@ -58,7 +58,7 @@ impl wit::Host for HostState {
             return Err(wit::RecordError::LimitExceeded(message));
         }
         let claimed = match &mut self.sink {
-            Sink::Archive(archive) => archive.claim(&path, &self.name),
+            Sink::Archive(spool) => spool.claim(&path),
             Sink::Collect { claims, .. } => claims.claim(&path, &self.name),
         };
         if let Err(taken) = claimed {
@@ -71,12 +71,11 @@ impl wit::Host for HostState {
             return Err(wit::RecordError::Duplicate(message));
         }
         match &mut self.sink {
-            Sink::Archive(archive) => {
-                if archive.write(path, data).await.is_err() {
-                    // The writer has stopped: the period cannot publish its archive and says
-                    // why when it finishes. The guest goes on as if written; nothing it does
-                    // can help.
-                    tracing::error!(gatherer = %self.name, "the archive writer has stopped");
+            Sink::Archive(spool) => {
+                if let Err(e) = spool.write(&path, &data) {
+                    // The disk failed: assembling the period reports it. The guest goes on as
+                    // if written; nothing it does can help.
+                    tracing::error!(gatherer = %self.name, "could not spool record {path}: {e}");
                 }
             }
             Sink::Collect { records, .. } => records.push(Record { name, format, data }),
