@@ -22,7 +22,7 @@ fn custom_sections(bytes: &[u8], name: &str) -> Vec<Vec<u8>> {
 #[test]
 fn component_carries_the_manifest_and_the_contract() {
     let path = Path::new(wagather_guests::CLUSTER_OPERATORS);
-    let bytes = std::fs::read(&path).expect("component was built");
+    let bytes = std::fs::read(path).expect("component was built");
     assert!(
         wasmparser::Parser::is_component(&bytes),
         "{} is not a component",
