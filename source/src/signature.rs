@@ -41,7 +41,7 @@ pub struct ExpectedSigner<'a> {
 /// A signature that verified: by whom and over what claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedSignature {
-    /// The signing key's id as minisign prints it (16 hex digits).
+    /// The signing key's id as minisign prints it (upper-case hex, as in `minisign public key <id>`).
     pub key_id: String,
     /// The signed trusted comment.
     pub trusted_comment: String,
@@ -299,7 +299,29 @@ fn check_comment(comment: &str, expected: ExpectedSigner<'_>) -> Result<(), Sign
 fn key_id_from_blob(b64: &str, offset: usize) -> Option<String> {
     let blob = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     let id: [u8; 8] = blob.get(offset..offset + 8)?.try_into().ok()?;
-    Some(format!("{:016X}", u64::from_le_bytes(id)))
+    Some(format!("{:X}", u64::from_le_bytes(id)))
+}
+
+/// Parses an unencrypted minisign secret key file.
+///
+/// minisign 0.11 (Debian 12's) writes keys made with `-W` with an all-zero checksum, which the
+/// `minisign` crate's loader rejects as corrupt; so the key is decoded here and the checksum left
+/// unchecked (a damaged key then fails the self-check in [`sign_with_key_file`]).
+fn read_unencrypted_secret_key(text: &str) -> Result<minisign::SecretKey, String> {
+    let line = text
+        .lines()
+        .nth(1)
+        .ok_or("not a minisign secret key: expected a comment line and a base64 line")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(line.trim())
+        .map_err(|e| format!("not a minisign secret key: {e}"))?;
+    if bytes.get(..2) != Some(b"Ed".as_slice()) {
+        return Err("not a minisign (Ed25519) secret key".into());
+    }
+    if bytes.get(2..4) != Some([0u8, 0].as_slice()) {
+        return Err("the key is encrypted with a password".into());
+    }
+    minisign::SecretKey::from_bytes(&bytes).map_err(|e| format!("not a minisign secret key: {e}"))
 }
 
 /// Signs `bytes` with an unencrypted minisign secret key file (`minisign -G -W`), with the trusted
@@ -328,17 +350,18 @@ pub fn sign_with_key_file(
         )));
     }
     let text = std::fs::read_to_string(key_file).map_err(|e| err(e.to_string()))?;
-    let sk = minisign::SecretKeyBox::from_string(&text)
-        .and_then(|b| b.into_unencrypted_secret_key())
-        .map_err(|e| {
-            err(format!(
-                "{e} (only unencrypted keys, made with `minisign -G -W`, are used here; for an encrypted key sign with the minisign CLI)"
-            ))
-        })?;
+    let sk = read_unencrypted_secret_key(&text).map_err(|why| {
+        err(format!(
+            "{why} (only unencrypted keys, made with `minisign -G -W`, are used here; for an encrypted key sign with the minisign CLI)"
+        ))
+    })?;
+    // The public half is in the secret key; passing it makes `sign` check its own result, which
+    // stands in for the key checksum skipped below.
+    let pk = minisign::PublicKey::from_secret_key(&sk).map_err(|e| err(e.to_string()))?;
     let comment = trusted_comment(gatherer, version);
     let untrusted = format!("signature of gatherer {gatherer} {version}");
     let sig = minisign::sign(
-        None,
+        Some(&pk),
         &sk,
         std::io::Cursor::new(bytes),
         Some(&comment),
