@@ -61,7 +61,9 @@ pub struct SourceError {
 }
 
 impl SourceError {
-    pub(crate) fn new(origin: impl fmt::Display, stage: Stage, cause: Cause) -> Self {
+    /// An error of `origin` at `stage`; the host makes its own (`Stage::Compile` with
+    /// [`Cause::Host`], ...) so that every failure of a source reads alike.
+    pub fn new(origin: impl fmt::Display, stage: Stage, cause: Cause) -> Self {
         Self {
             origin: origin.to_string(),
             stage,

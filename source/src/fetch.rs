@@ -207,6 +207,8 @@ pub enum Update {
 /// A component the source delivered, not yet verified beyond its digest.
 #[derive(Debug)]
 pub struct Fetched {
+    /// The source as the config wrote it, for messages.
+    pub origin: String,
     /// The component bytes.
     pub bytes: Vec<u8>,
     /// Their digest and the source's validators.
@@ -215,6 +217,27 @@ pub struct Fetched {
     pub signature: Option<String>,
     /// Where the signature was looked for, for messages (`<url>.minisig`, the manifest annotation).
     pub signature_location: String,
+}
+
+impl Fetched {
+    /// Applies the gatherer's signature mode with the host's trusted keys, expecting the name and
+    /// version the component's manifest declares; a refusal is a [`SourceError`] at stage
+    /// `signature` naming this source.
+    pub fn verify_signature(
+        &self,
+        keys: &crate::TrustedKeys,
+        mode: SignatureMode,
+        expected: crate::ExpectedSigner<'_>,
+    ) -> Result<Option<crate::VerifiedSignature>, SourceError> {
+        keys.check(
+            mode,
+            &self.bytes,
+            self.signature.as_deref(),
+            &self.signature_location,
+            expected,
+        )
+        .map_err(|e| SourceError::new(&self.origin, Stage::Signature, Cause::Signature(e)))
+    }
 }
 
 /// Checks sources for new versions. Holds the https client and the OCI client (and its token
@@ -313,6 +336,7 @@ impl Fetcher {
             }
         };
         Ok(Update::New(Fetched {
+            origin: origin.to_string(),
             bytes,
             revision: Revision::of_digest(digest),
             signature,
@@ -400,6 +424,7 @@ impl Fetcher {
             self.fetch_signature(spec, &sig_url).await?
         };
         Ok(Update::New(Fetched {
+            origin: spec.to_string(),
             bytes,
             revision,
             signature,
@@ -592,6 +617,7 @@ impl Fetcher {
                 .cloned(),
         };
         Ok(Update::New(Fetched {
+            origin: origin.clone(),
             bytes,
             revision,
             signature,

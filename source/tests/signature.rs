@@ -231,3 +231,97 @@ fn crate_signatures_verify_with_the_cli_and_use_cli_keys() {
     let err = sign_with_key_file(&enc, &bytes, "ops", "1.2.0").unwrap_err();
     assert!(err.to_string().contains("minisign -G -W"), "{err}");
 }
+
+/// The whole path: an https source with `<url>.minisig`, fetched, then checked as the host does,
+/// every refusal a `SourceError` at stage `signature` naming the source.
+#[tokio::test]
+async fn https_source_with_minisig_end_to_end() {
+    use common::{HttpsServer, Reply};
+    use wagather_source::{Cause, FetchOptions, Fetcher, Source, SourceSpec, Stage, Update};
+
+    let f = fixture();
+    let server = HttpsServer::start().await;
+    let bytes = std::fs::read(&f.wasm).unwrap();
+    server.set(
+        "/g.wasm",
+        Reply::Body {
+            body: bytes.clone(),
+            etag: None,
+        },
+    );
+    let fetcher = Fetcher::new(FetchOptions {
+        extra_roots_pem: vec![server.cert_pem.clone()],
+        ..FetchOptions::default()
+    })
+    .unwrap();
+    let url = server.url("/g.wasm");
+    let mut src = Source::new(url.parse::<SourceSpec>().unwrap());
+    src.signatures = SignatureMode::Required;
+    let fetch = || async {
+        match fetcher.check(&src, None).await.unwrap() {
+            Update::New(f) => f,
+            Update::Unchanged(_) => panic!("nothing runs yet"),
+        }
+    };
+    let sig_reply = |text: String| Reply::Body {
+        body: text.into_bytes(),
+        etag: None,
+    };
+
+    // Unsigned while required.
+    let err = fetch()
+        .await
+        .verify_signature(&f.keys, SignatureMode::Required, OPS)
+        .unwrap_err();
+    assert_eq!(err.stage, Stage::Signature);
+    assert_eq!(
+        err.to_string(),
+        format!("{url}: signature: a signature is required, but there is none at {url}.minisig")
+    );
+
+    // Signed right.
+    server.set(
+        "/g.wasm.minisig",
+        sig_reply(f.trusted.sign(&f.wasm, "gatherer=ops version=1.2.0")),
+    );
+    let got = fetch().await;
+    let ok = got
+        .verify_signature(&f.keys, SignatureMode::Required, OPS)
+        .unwrap()
+        .unwrap();
+    assert_eq!(ok.trusted_comment, "gatherer=ops version=1.2.0");
+
+    // Each refusal at stage signature, with its cause.
+    for (sig, want) in [
+        (
+            f.stranger.sign(&f.wasm, "gatherer=ops version=1.2.0"),
+            "not among the trusted keys",
+        ),
+        (
+            f.trusted.sign(&f.wasm, "gatherer=ops version=1.1.0"),
+            "for version 1.1.0 of `ops`",
+        ),
+        (
+            f.trusted.sign(&f.wasm, "gatherer=pods version=1.2.0"),
+            "for gatherer `pods`",
+        ),
+        (
+            f.trusted
+                .sign_bytes(f.dir.path(), b"other bytes", "gatherer=ops version=1.2.0"),
+            "does not match",
+        ),
+    ] {
+        server.set("/g.wasm.minisig", sig_reply(sig));
+        let err = fetch()
+            .await
+            .verify_signature(&f.keys, SignatureMode::Required, OPS)
+            .unwrap_err();
+        assert_eq!(err.stage, Stage::Signature, "{err}");
+        assert!(matches!(err.cause, Cause::Signature(_)), "{err}");
+        assert!(
+            err.to_string().starts_with(&format!("{url}: signature: ")),
+            "{err}"
+        );
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}
