@@ -66,7 +66,7 @@ impl FetchOptions {
                 },
             )
         })?;
-        reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             SourceError::fetch(
                 "fetcher configuration",
                 Cause::Config(format!(
@@ -76,6 +76,12 @@ impl FetchOptions {
                 )),
             )
         })?;
+        if certs.is_empty() {
+            return Err(SourceError::fetch(
+                "fetcher configuration",
+                Cause::Config(format!("{}: holds no PEM certificate", path.display())),
+            ));
+        }
         self.extra_roots_pem.push(pem);
         Ok(self)
     }
@@ -263,11 +269,17 @@ impl Fetcher {
         let config_err =
             |why: String| SourceError::fetch("fetcher configuration", Cause::Config(why));
         let mut roots = Vec::new();
-        for pem in &options.extra_roots_pem {
-            roots.extend(
-                reqwest::Certificate::from_pem_bundle(pem)
-                    .map_err(|e| config_err(format!("extra root certificates: {}", chain(&e))))?,
-            );
+        for (i, pem) in options.extra_roots_pem.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                config_err(format!("extra root certificates #{}: {}", i + 1, chain(&e)))
+            })?;
+            if certs.is_empty() {
+                return Err(config_err(format!(
+                    "extra root certificates #{}: no PEM certificate in it",
+                    i + 1
+                )));
+            }
+            roots.extend(certs);
         }
         let http = reqwest::Client::builder()
             .https_only(true)
@@ -806,4 +818,80 @@ pub(crate) fn chain(e: &dyn StdError) -> String {
         next = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_come_from_files_and_env_and_never_show_in_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("basic");
+        std::fs::write(&file, "robot:s3cret\n").unwrap();
+        let auth = RegistryAuth::Basic(Credentials::File(file.clone()));
+        assert!(
+            matches!(auth.resolve().unwrap(), OciAuth::Basic(u, p) if u == "robot" && p == "s3cret")
+        );
+
+        let token = dir.path().join("token");
+        std::fs::write(&token, "tok\n").unwrap();
+        assert!(matches!(
+            RegistryAuth::Bearer(Credentials::File(token.clone())).resolve().unwrap(),
+            OciAuth::Bearer(t) if t == "tok"
+        ));
+        // A token file is not `user:password`.
+        let err = RegistryAuth::Basic(Credentials::File(token))
+            .resolve()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("must hold `username:password`"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("tok\n"));
+
+        let missing =
+            RegistryAuth::Bearer(Credentials::Env("WAGATHER_SOURCE_TEST_UNSET_VAR".into()));
+        let err = missing.resolve().unwrap_err();
+        assert!(
+            err.to_string().contains("WAGATHER_SOURCE_TEST_UNSET_VAR"),
+            "{err}"
+        );
+        let err = RegistryAuth::Basic(Credentials::File(dir.path().join("nope")))
+            .resolve()
+            .unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+        assert!(matches!(
+            RegistryAuth::Anonymous.resolve().unwrap(),
+            OciAuth::Anonymous
+        ));
+    }
+
+    #[test]
+    fn bad_root_certificates_are_a_config_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("ca.pem");
+        std::fs::write(&pem, "not a certificate").unwrap();
+        let err = FetchOptions::default().add_root_pem_file(&pem).unwrap_err();
+        assert!(
+            err.to_string().contains("holds no PEM certificate"),
+            "{err}"
+        );
+        for broken in [
+            b"no certificate here".to_vec(),
+            b"-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n".to_vec(),
+        ] {
+            let options = FetchOptions {
+                extra_roots_pem: vec![broken],
+                ..FetchOptions::default()
+            };
+            let err = Fetcher::new(options).unwrap_err();
+            assert!(matches!(err.cause, Cause::Config(_)), "{err}");
+            assert!(err.to_string().contains("certificate"), "{err}");
+        }
+        let err = FetchOptions::default()
+            .add_root_pem_file(&dir.path().join("absent.pem"))
+            .unwrap_err();
+        assert!(err.to_string().contains("absent.pem"), "{err}");
+    }
 }
