@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::request::RequestInfo;
+
 /// One entry of a manifest's `reads`.
 ///
 /// `group` is `""` for the core group. `subresource` absent means the resource itself (a read
@@ -156,6 +158,29 @@ impl ReadRule {
             }
         }
         Ok(())
+    }
+
+    /// Whether this rule names `request`'s resource: the same group, version, resource and
+    /// subresource (a rule for `pods` does not cover `pods/log`).
+    pub fn names_resource_of(&self, request: &RequestInfo) -> bool {
+        self.group == request.group
+            && self.version == request.version
+            && self.resource == request.resource
+            && self.subresource.as_deref() == request.subresource.as_deref()
+    }
+
+    /// Whether this rule allows `request`: it names the request's resource and, when it lists
+    /// namespaces, the request is in one of them ([`RequestInfo::effective_namespace`]; a
+    /// request across all namespaces is not). The host's policy and the SDK's audit of a
+    /// gatherer's reads both decide with this.
+    pub fn allows(&self, request: &RequestInfo) -> bool {
+        self.names_resource_of(request)
+            && match &self.namespaces {
+                None => true,
+                Some(list) => request
+                    .effective_namespace()
+                    .is_some_and(|ns| list.iter().any(|allowed| allowed == ns)),
+            }
     }
 
     /// `core/v1 pods/log`, `config.openshift.io/v1 clusteroperators`: how denials name a rule's
@@ -382,6 +407,36 @@ mod tests {
             assert_eq!(err.rule, entry);
             assert!(err.reason.contains(needle), "{entry:?}: {err}");
         }
+    }
+
+    #[test]
+    fn rules_allow_requests_as_the_path_grammar_reads_them() {
+        let info = |path: &str| match crate::parse_path(path).unwrap().path {
+            crate::ApiPath::Resource(info) => info,
+            other => panic!("{path}: {other:?}"),
+        };
+        let pods_in_a: ReadRule = "v1/pods in a".parse().unwrap();
+        let logs: ReadRule = "v1/pods/log".parse().unwrap();
+        let namespaces_in_a: ReadRule = "v1/namespaces in a".parse().unwrap();
+        assert!(pods_in_a.allows(&info("/api/v1/namespaces/a/pods?limit=500")));
+        assert!(pods_in_a.allows(&info("/api/v1/namespaces/a/pods/p")));
+        assert!(!pods_in_a.allows(&info("/api/v1/namespaces/b/pods")));
+        assert!(
+            !pods_in_a.allows(&info("/api/v1/pods")),
+            "across namespaces"
+        );
+        assert!(!pods_in_a.allows(&info("/api/v1/namespaces/a/pods/p/log")));
+        assert!(pods_in_a.names_resource_of(&info("/api/v1/namespaces/b/pods")));
+        assert!(logs.allows(&info("/api/v1/namespaces/z/pods/p/log?container=c")));
+        assert!(!logs.allows(&info("/api/v1/namespaces/z/pods/p")));
+        // A namespace lives in itself.
+        assert!(namespaces_in_a.allows(&info("/api/v1/namespaces/a")));
+        assert!(!namespaces_in_a.allows(&info("/api/v1/namespaces")));
+        let machines: ReadRule = "machine.openshift.io/v1beta1/machines".parse().unwrap();
+        assert!(machines.allows(&info(
+            "/apis/machine.openshift.io/v1beta1/namespaces/openshift-machine-api/machines"
+        )));
+        assert!(!machines.allows(&info("/apis/machine.openshift.io/v1/machines")));
     }
 
     #[test]

@@ -33,8 +33,8 @@ use std::rc::Rc;
 use http_body_util::BodyExt;
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 
+use wagather_sdk::Manifest;
 use wagather_sdk::error::{Error, Result};
-use wagather_sdk::manifest::Manifest;
 use wagather_sdk::request::{Request, Response};
 use wagather_sdk::transport::{self, InstallGuard, Transport};
 
@@ -196,7 +196,8 @@ impl NativeTransport {
 impl Transport for NativeTransport {
     fn send(&self, request: &Request) -> Result<Response> {
         if let Some(manifest) = &self.manifest
-            && (request.method != "GET" || !manifest.allows(&request.path_and_query))
+            && (request.method != "GET"
+                || !wagather_sdk::manifest::allows(manifest, &request.path_and_query))
         {
             return Err(Error::Denied {
                 path: request.path_and_query.clone(),
@@ -298,11 +299,7 @@ mod tests {
 
     #[test]
     fn enforcing_refuses_undeclared_reads_before_sending() {
-        let manifest = Manifest::parse(
-            r#"{"contract":"c","name":"g","version":"1",
-                "reads":[{"group":"","version":"v1","resource":"nodes"}]}"#,
-        )
-        .unwrap();
+        let manifest = Manifest::new("g", "1.0.0", vec!["v1/nodes".parse().unwrap()]);
         // Nothing listens here: a request that got through would fail with a transport error.
         let transport = NativeTransport::from_url("http://127.0.0.1:9")
             .unwrap()

@@ -115,9 +115,26 @@ impl Gather {
     }
 
     /// Writes already-encoded JSON as a JSON record named `name` (archived as `name.json`),
-    /// byte for byte.
+    /// byte for byte. Fails if `data` is not one JSON value: the host archives a JSON record
+    /// as it arrives, so a `.json` file that is not JSON is stopped here, where it is made.
     pub fn record_json_bytes(&mut self, name: impl Into<String>, data: Vec<u8>) -> Result<()> {
         let name = name.into();
+        check_name(&name, RecordFormat::Json)?;
+        // JSON is UTF-8; parsing into IgnoredAny then checks the syntax without building a
+        // value (it skips strings without decoding them, hence the check before).
+        let text = std::str::from_utf8(&data).map_err(|e| Error::Encode {
+            what: format!("record {name:?}"),
+            source: serde::de::Error::custom(format!("the bytes are not UTF-8: {e}")),
+        })?;
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|source| Error::Encode {
+            what: format!("record {name:?} (its bytes are not one JSON value)"),
+            source,
+        })?;
+        self.write(name, RecordFormat::Json, data)
+    }
+
+    /// Writes JSON the SDK itself encoded (so known to be valid) as a JSON record.
+    pub(crate) fn record_encoded_json(&mut self, name: String, data: Vec<u8>) -> Result<()> {
         check_name(&name, RecordFormat::Json)?;
         self.write(name, RecordFormat::Json, data)
     }
@@ -269,6 +286,18 @@ mod tests {
         gather.record_json_bytes("as/is", bytes.clone()).unwrap();
         assert_eq!(gather.records()[0].data, bytes);
         assert_eq!(gather.records()[0].archive_path(), "as/is.json");
+        for (name, bad) in [
+            ("open", b"{".to_vec()),
+            ("two", b"1 2".to_vec()),
+            ("latin1", vec![b'"', 0xff, b'"']),
+            ("empty", Vec::new()),
+        ] {
+            match gather.record_json_bytes(name, bad) {
+                Err(Error::Encode { what, .. }) => assert!(what.contains(name), "{what}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert_eq!(gather.records().len(), 1);
     }
 
     #[test]

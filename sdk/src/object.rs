@@ -43,6 +43,13 @@ pub struct NotAnObject {
     pub at: String,
 }
 
+impl From<NotAnObject> for crate::Error {
+    /// The gatherer's own kind of error: the object does not have the shape it expected.
+    fn from(error: NotAnObject) -> Self {
+        crate::Error::Other(error.to_string())
+    }
+}
+
 impl Object {
     /// An object of these members.
     pub fn new(map: Map<String, Value>) -> Object {

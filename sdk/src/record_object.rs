@@ -7,10 +7,9 @@
 //! - [`Gather::record_object`]: an [`Object`] without `metadata.managedFields`, like the
 //!   Insights Operator's `ResourceMarshaller`;
 //! - [`Gather::record_go_json`]: any value, nothing dropped, like its `JSONMarshaller`
-//!   (`json.Marshal`);
-//! - [`Gather::record_json_bytes`]: JSON already encoded.
+//!   (`json.Marshal`).
 //!
-//! All three escape `<`, `>` and `&` as Go does ([`crate::go_json`]).
+//! Both escape `<`, `>` and `&` as Go does ([`crate::go_json`]).
 
 use serde::Serialize;
 
@@ -35,7 +34,7 @@ impl Gather {
             what: format!("record {name:?}"),
             source,
         })?;
-        self.record_json_bytes(name, data)
+        self.record_encoded_json(name, data)
     }
 
     /// Adds `value` as a JSON record named `name` in Go's JSON encoding, with nothing left out
@@ -51,25 +50,7 @@ impl Gather {
             what: format!("record {name:?}"),
             source,
         })?;
-        self.record_json_bytes(name, data)
-    }
-
-    /// Adds `data`, JSON already encoded, as a JSON record named `name` (archived as
-    /// `name.json`), byte for byte. Fails if `data` is not one JSON value.
-    pub fn record_json_bytes(&mut self, name: impl Into<String>, data: Vec<u8>) -> Result<()> {
-        let name = name.into();
-        let text = String::from_utf8(data).map_err(|e| Error::InvalidRecord {
-            name: name.clone(),
-            reason: format!("the JSON is not UTF-8: {e}"),
-        })?;
-        let raw =
-            serde_json::value::RawValue::from_string(text).map_err(|source| Error::Encode {
-                what: format!("record {name:?}"),
-                source,
-            })?;
-        // A raw value is written through as it is: record_json leaves out managedFields only
-        // while it serializes a value's structure, and a raw value has none to look into.
-        self.record_json(name, &raw)
+        self.record_encoded_json(name, data)
     }
 }
 
@@ -119,21 +100,5 @@ mod tests {
             String::from_utf8(gather.records()[0].data.clone()).unwrap(),
             r#"{"zeta":"a\u0026b","alpha":{"metadata":{"managedFields":[1]}}}"#
         );
-    }
-
-    #[test]
-    fn json_bytes_are_kept_byte_for_byte_and_checked() {
-        let mut gather = Gather::default();
-        let bytes = br#"{"metadata":{"managedFields":[]},"b":"\u003c"}"#.to_vec();
-        gather.record_json_bytes("raw", bytes.clone()).unwrap();
-        assert_eq!(gather.records()[0].data, bytes);
-        assert!(gather.record_json_bytes("bad", b"{".to_vec()).is_err());
-        assert!(gather.record_json_bytes("two", b"1 2".to_vec()).is_err());
-        assert!(
-            gather
-                .record_json_bytes("utf8", vec![b'"', 0xff, b'"'])
-                .is_err()
-        );
-        assert_eq!(gather.records().len(), 1);
     }
 }

@@ -68,7 +68,8 @@ mod tests {
         assert_eq!(output.records.len(), 1);
         assert_eq!(output.errors.len(), 1);
         assert!(
-            output.errors[0].to_string().contains("clusterroles/admin"),
+            matches!(&output.errors[0], wagather_sdk::Error::Api { path, status }
+                if status.code == 404 && path.ends_with("clusterroles/admin")),
             "{:?}",
             output.errors
         );

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use serde_json::{Value, json};
-use wagather_sdk::manifest::Manifest;
+use wagather_sdk::Manifest;
 use wagather_sdk::testing::FakeApi;
 use wagather_sdk::{Output, Record};
 
@@ -202,9 +202,10 @@ impl Server {
     /// Fails unless the runs so far read exactly what `manifest` declares: no request outside
     /// its reads, and no declared read left unused.
     pub fn assert_reads(&self, manifest: &str) {
-        let manifest = Manifest::parse(manifest).expect("the gatherer's manifest parses");
+        let manifest =
+            Manifest::from_json(manifest.as_bytes()).expect("the gatherer's manifest parses");
         let paths = self.paths();
-        let audit = manifest.audit(paths.iter().map(String::as_str));
+        let audit = wagather_sdk::manifest::audit(&manifest, paths.iter().map(String::as_str));
         assert!(
             audit.is_exact(),
             "{} did not read exactly what it declares.\nundeclared requests: {:#?}\ndeclared but never read: {:#?}\nall requests: {paths:#?}",

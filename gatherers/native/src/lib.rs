@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use wagather_sdk::Manifest;
 use wagather_sdk::Output;
-use wagather_sdk::manifest::Manifest;
 use wagather_sdk_native::NativeTransport;
 
 /// One gatherer of the catalog.
@@ -30,7 +30,7 @@ impl Entry {
 
     /// Its manifest, parsed.
     pub fn parsed(&self) -> Result<Manifest> {
-        Manifest::parse(self.manifest).context("a catalog manifest does not parse")
+        Manifest::from_json(self.manifest.as_bytes()).context("a catalog manifest does not parse")
     }
 }
 

@@ -70,7 +70,8 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
             let csv = match csvs.get_in(namespace, name) {
                 Ok(csv) => csv,
                 Err(e) => {
-                    ctx.error(format!("failed to get {name} ClusterServiceVersion: {e}"));
+                    // Typed, so the host reports the API's answer as such.
+                    ctx.error(e);
                     olms.push(olm.clone());
                     continue;
                 }
@@ -150,6 +151,16 @@ mod tests {
         ]);
         let output = server.run(crate::__wagather_run, &[]);
         assert_eq!(output.errors.len(), 3, "{:?}", output.errors);
+        assert!(
+            matches!(&output.errors[2], wagather_sdk::Error::Api { path, status } if status.code == 404 && path.contains("gone.v1")),
+            "{:?}",
+            output.errors[2]
+        );
+        assert!(
+            matches!(output.errors[0], wagather_sdk::Error::Other(_)),
+            "{:?}",
+            output.errors
+        );
         let empty = |name: &str, version: &str| json!({"name": name, "displayName": "", "version": version, "csv_conditions": Value::Null});
         assert_eq!(
             record_json(&output, "config/olm_operators.json"),

@@ -352,23 +352,12 @@ impl GatherPolicy {
 
 /// Passes if one of `rules` allows `res`; otherwise explains the nearest miss.
 fn check_allowed(rules: &[ReadRule], res: &RequestInfo, whose: &str) -> Result<(), Denial> {
-    let same_resource: Vec<&ReadRule> = rules
-        .iter()
-        .filter(|r| {
-            r.group == res.group
-                && r.version == res.version
-                && r.resource == res.resource
-                && r.subresource.as_deref() == res.subresource.as_deref()
-        })
-        .collect();
+    if rules.iter().any(|r| r.allows(res)) {
+        return Ok(());
+    }
+    let same_resource: Vec<&ReadRule> = rules.iter().filter(|r| r.names_resource_of(res)).collect();
     if same_resource.is_empty() {
         return Err(Denial::new(format!("{} is not in {whose}", res.describe())));
-    }
-    if same_resource
-        .iter()
-        .any(|r| namespace_allowed(r.namespaces.as_deref(), res))
-    {
-        return Ok(());
     }
     let mut allowed: Vec<&str> = same_resource
         .iter()
@@ -389,15 +378,6 @@ fn check_allowed(rules: &[ReadRule], res: &RequestInfo, whose: &str) -> Result<(
             res.describe()
         )),
     })
-}
-
-fn namespace_allowed(namespaces: Option<&[String]>, res: &RequestInfo) -> bool {
-    match namespaces {
-        None => true,
-        Some(list) => res
-            .effective_namespace()
-            .is_some_and(|ns| list.iter().any(|allowed| allowed == ns)),
-    }
 }
 
 #[cfg(test)]
