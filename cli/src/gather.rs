@@ -3,22 +3,29 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Result, bail};
-use clap::Args;
+use anyhow::{Context, Result, bail};
+use clap::{ArgGroup, Args};
 use wagather_host::config::{self, GathererConfig};
 use wagather_host::{
-    GatherOptions, GathererSpec, HostPolicy, Limits, Outcome, Runtime, RuntimeOptions,
-    gather_to_archive,
+    GatherOptions, GathererSpec, HostPolicy, Limits, Outcome, RunReport, Runtime, RuntimeOptions,
+    load_all, run_period,
 };
 
 use crate::args::{Target, default_cache_dir, parse_bytes, parse_duration};
 
 #[derive(Debug, Args)]
+#[command(group = ArgGroup::new("components").args(["gatherers", "catalogs"]).required(true).multiple(true))]
 pub struct GatherArgs {
     /// A gatherer component, optionally with the name to run it under (default: its
     /// manifest's name); repeat for several.
-    #[arg(long = "gatherer", value_name = "[NAME=]FILE.wasm", required = true, value_parser = parse_gatherer)]
+    #[arg(long = "gatherer", value_name = "[NAME=]FILE.wasm", value_parser = parse_gatherer)]
     pub gatherers: Vec<GathererSpec>,
+    /// A directory of gatherer components: every `*.wasm` file in it, in file-name order,
+    /// each under its manifest's name; repeat for several directories. They run after the
+    /// `--gatherer`s, directories in the order given; a component also given with
+    /// `--gatherer` (without a name) runs once.
+    #[arg(long = "catalog", value_name = "DIR")]
+    pub catalogs: Vec<PathBuf>,
     #[command(flatten)]
     pub target: Target,
     /// Directory the archive is written to.
@@ -79,8 +86,56 @@ fn parse_setting(arg: &str) -> Result<(String, String, String), String> {
     config::parse_gatherer_setting(arg).map_err(|e| e.to_string())
 }
 
+/// The components of the period, in order: the `--gatherer`s as given, then each
+/// `--catalog` directory's `*.wasm` files in file-name order. A catalog component that is
+/// also given with `--gatherer` without a name is not run twice.
+pub fn components(args: &GatherArgs) -> Result<Vec<GathererSpec>> {
+    let mut specs = args.gatherers.clone();
+    let given: Vec<PathBuf> = args
+        .gatherers
+        .iter()
+        .filter(|g| g.name.is_none())
+        .filter_map(|g| std::fs::canonicalize(&g.path).ok())
+        .collect();
+    for dir in &args.catalogs {
+        let found = catalog(dir)?;
+        if found.is_empty() {
+            bail!(
+                "catalog {}: no gatherer components (*.wasm) in it",
+                dir.display()
+            );
+        }
+        for path in found {
+            let canonical = std::fs::canonicalize(&path)
+                .with_context(|| format!("catalog {}: {}", dir.display(), path.display()))?;
+            if !given.contains(&canonical) {
+                specs.push(GathererSpec::file(path));
+            }
+        }
+    }
+    Ok(specs)
+}
+
+/// The `*.wasm` files of `dir` (not its subdirectories), sorted by file name.
+pub fn catalog(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read catalog {}", dir.display()))?;
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read catalog {}", dir.display()))?;
+        let path = entry.path();
+        // Follows symbolic links, so a catalog can link to components kept elsewhere.
+        if path.extension().is_some_and(|e| e == "wasm") && path.is_file() {
+            found.push(path);
+        }
+    }
+    found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    Ok(found)
+}
+
 pub async fn run(args: GatherArgs) -> Result<()> {
     let options = options(&args)?;
+    let specs = components(&args)?;
     let cache_dir = if args.no_cache {
         None
     } else {
@@ -90,43 +145,125 @@ pub async fn run(args: GatherArgs) -> Result<()> {
         cache_dir,
         ..RuntimeOptions::default()
     })?;
+    let started = std::time::Instant::now();
+    let planned = load_all(&runtime, &specs).await;
+    let loaded = started.elapsed();
+    // Names come from the manifests now: a setting for a name no gatherer runs under is a
+    // typo that would silently do nothing.
+    let names: Vec<&str> = planned.iter().map(|p| p.name.as_str()).collect();
+    for name in options.config.keys() {
+        if !names.contains(&name.as_str()) {
+            bail!(
+                "configuration for {name}, but no gatherer runs under that name (gatherers: {})",
+                names.join(", ")
+            );
+        }
+    }
     let connected = args.target.connect().await?;
     let api = connected.endpoint.client().await?;
-    let summary = gather_to_archive(&runtime, &args.gatherers, &api, &options, &args.out).await;
+    let summary = run_period(&runtime, planned, &api, &options, &args.out).await;
     if let Some(server) = connected.snapshot {
         server.shutdown().await;
     }
     let summary = summary?;
-
-    for report in &summary.reports {
-        let status = match report.outcome {
-            Outcome::Completed if report.events.is_empty() => "ok",
-            Outcome::Completed | Outcome::Failed => "FAILED",
-            Outcome::Trapped { .. } => "TRAPPED",
-            Outcome::Stopped { .. } => "STOPPED",
-            Outcome::NotRun { .. } => "NOT RUN",
-        };
-        let version = report
-            .gatherer
-            .as_ref()
-            .map(|g| g.version.as_str())
-            .unwrap_or("-");
-        let m = &report.metrics;
-        println!(
-            "{status:7} {name} {version} records={records} api_calls={calls} denied={denied} bytes={bytes} {ms}ms",
-            name = report.name,
-            records = m.records,
-            calls = m.api_calls,
-            denied = m.denied_requests,
-            bytes = m.response_bytes,
-            ms = report.duration.as_millis(),
-        );
-        for error in report.errors() {
-            println!("        error: {error}");
-        }
-    }
+    print!("{}", table(&summary.reports));
+    println!(
+        "{} gatherers loaded in {:.2} s, period {:.2} s",
+        summary.reports.len(),
+        loaded.as_secs_f64(),
+        (started.elapsed() - loaded).as_secs_f64()
+    );
     println!("archive: {}", summary.archive.display());
     Ok(())
+}
+
+/// The reports as a table, one row per gatherer in the period's order, then every error under
+/// its gatherer's name.
+pub fn table(reports: &[RunReport]) -> String {
+    use std::fmt::Write as _;
+    let header = [
+        "outcome",
+        "gatherer",
+        "version",
+        "records",
+        "api calls",
+        "denied",
+        "bytes",
+        "time",
+        "errors",
+    ];
+    let rows: Vec<[String; 9]> = reports
+        .iter()
+        .map(|report| {
+            let m = &report.metrics;
+            [
+                outcome(report).to_owned(),
+                report.name.clone(),
+                report
+                    .gatherer
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |g| g.version.clone()),
+                m.records.to_string(),
+                m.api_calls.to_string(),
+                m.denied_requests.to_string(),
+                m.response_bytes.to_string(),
+                format!("{} ms", report.duration.as_millis()),
+                report.errors().len().to_string(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[&str]| {
+        let mut text = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            // Names left, numbers right.
+            if i < 3 {
+                let _ = write!(text, "{cell:<width$}  ");
+            } else {
+                let _ = write!(text, "{cell:>width$}  ");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.each_ref().map(String::as_str));
+    }
+    let total = |f: fn(&RunReport) -> u64| reports.iter().map(f).sum::<u64>();
+    let _ = writeln!(
+        out,
+        "total: {} records, {} API calls, {} denied, {} response bytes, {} with errors",
+        total(|r| u64::from(r.metrics.records)),
+        total(|r| u64::from(r.metrics.api_calls)),
+        total(|r| u64::from(r.metrics.denied_requests)),
+        total(|r| r.metrics.response_bytes),
+        reports.iter().filter(|r| r.has_errors()).count(),
+    );
+    for report in reports {
+        for error in report.errors() {
+            let _ = writeln!(out, "  {}: {error}", report.name);
+        }
+    }
+    out
+}
+
+fn outcome(report: &RunReport) -> &'static str {
+    match report.outcome {
+        Outcome::Completed if report.events.is_empty() => "ok",
+        // Completed with problems on the way (denials, dropped records, reported errors).
+        Outcome::Completed => "ERRORS",
+        Outcome::Failed => "FAILED",
+        Outcome::Trapped { .. } => "TRAPPED",
+        Outcome::Stopped { .. } => "STOPPED",
+        Outcome::NotRun { .. } => "NOT-RUN",
+    }
 }
 
 /// The options of a gather: the policy, limits and configuration files (when given), then the
@@ -163,7 +300,7 @@ pub fn options(args: &GatherArgs) -> Result<GatherOptions> {
         .iter()
         .filter_map(|g| g.name.as_deref())
         .collect();
-    if args.gatherers.iter().all(|g| g.name.is_some()) {
+    if args.catalogs.is_empty() && args.gatherers.iter().all(|g| g.name.is_some()) {
         for name in gatherer_config.keys() {
             if !named.contains(&name.as_str()) {
                 bail!(
@@ -241,6 +378,79 @@ mod tests {
     }
 
     #[test]
+    fn catalogs_follow_the_gatherers_in_file_name_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+        for (folder, files) in [
+            (&one, &["b.wasm", "a.wasm", "notes.txt", "c.wasm"][..]),
+            (&two, &["0.wasm"]),
+        ] {
+            std::fs::create_dir(folder).expect("mkdir");
+            for file in files {
+                std::fs::write(folder.join(file), b"\0asm").expect("write");
+            }
+        }
+        std::fs::create_dir(one.join("sub.wasm")).expect("a directory is not a component");
+        let text = |p: &Path| p.to_str().expect("utf-8").to_owned();
+        let (a, c) = (text(&one.join("a.wasm")), text(&one.join("c.wasm")));
+        let named = format!("again={c}");
+        let args = gather_args(&[
+            "--catalog",
+            &text(&one),
+            "--gatherer",
+            &a,
+            "--gatherer",
+            &named,
+            "--catalog",
+            &text(&two),
+            "--out",
+            "o",
+        ])
+        .expect("parse");
+        let specs = components(&args).expect("components");
+        let files: Vec<(Option<&str>, String)> = specs
+            .iter()
+            .map(|s| {
+                let file = s.path.strip_prefix(dir.path()).expect("in the dir");
+                (s.name.as_deref(), text(file))
+            })
+            .collect();
+        assert_eq!(
+            files,
+            [
+                // The --gatherer flags first, as given.
+                (None, "one/a.wasm".to_owned()),
+                (Some("again"), "one/c.wasm".to_owned()),
+                // Then each catalog: a.wasm was given already; c.wasm runs a second time,
+                // under its manifest's name, since the operator named the other instance.
+                (None, "one/b.wasm".to_owned()),
+                (None, "one/c.wasm".to_owned()),
+                (None, "two/0.wasm".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_catalog_without_components_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("README"), "x").expect("write");
+        let path = dir.path().to_str().expect("utf-8");
+        let args = gather_args(&["--catalog", path, "--out", "o"]).expect("parse");
+        let err = components(&args).unwrap_err().to_string();
+        assert!(err.contains("no gatherer components"), "{err}");
+        let args = gather_args(&["--catalog", "/nonexistent/dir", "--out", "o"]).expect("parse");
+        let err = format!("{:#}", components(&args).unwrap_err());
+        assert!(
+            err.contains("cannot read catalog /nonexistent/dir"),
+            "{err}"
+        );
+        // A catalog alone is enough; configuration is checked against manifest names later.
+        let args =
+            gather_args(&["--catalog", path, "--out", "o", "--config", "x:k=v"]).expect("parse");
+        assert!(options(&args).is_ok());
+    }
+
+    #[test]
     fn defaults() {
         let args = gather_args(&["--gatherer", "a.wasm", "--out", "o"]).expect("parse");
         assert_eq!(args.parallel, 4);
@@ -283,9 +493,11 @@ mod tests {
             args.extend_from_slice(bad);
             assert!(gather_args(&args).is_err(), "{bad:?} accepted");
         }
-        assert!(
-            gather_args(&["--out", "o"]).is_err(),
-            "no gatherer accepted"
+        let err = gather_args(&["--out", "o"]).expect_err("no gatherer accepted");
+        assert_eq!(
+            err.kind(),
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "{err}"
         );
     }
 

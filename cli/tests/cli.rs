@@ -61,6 +61,34 @@ fn os(s: &str) -> &OsStr {
     OsStr::new(s)
 }
 
+/// The cells of the summary table's row for gatherer `name`: outcome, gatherer, version,
+/// records, API calls, denied, bytes, time (two cells: value and unit), errors.
+fn row<'a>(stdout: &'a str, name: &str) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|cells| cells.get(1) == Some(&name))
+        .unwrap_or_else(|| panic!("no row for {name}:\n{stdout}"))
+}
+
+/// The names of the status reports, in the order of the period.
+fn names(gathers: &serde_json::Value) -> Vec<String> {
+    gathers["status_reports"]
+        .as_array()
+        .expect("status_reports")
+        .iter()
+        .map(|r| r["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+/// Puts a link to (or a copy of) `component` into `dir` as `file`.
+fn place(component: &str, dir: &Path, file: &str) {
+    let to = dir.join(file);
+    if std::fs::hard_link(component, &to).is_err() {
+        std::fs::copy(component, &to).expect("copy the component");
+    }
+}
+
 #[test]
 fn gather_applies_a_policy_file() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -80,10 +108,8 @@ fn gather_applies_a_policy_file() {
             policy.as_os_str(),
         ],
     );
-    assert!(
-        stdout.contains("FAILED  cluster-operators") && stdout.contains("denied=1"),
-        "{stdout}"
-    );
+    let cells = row(&stdout, "cluster-operators");
+    assert_eq!((cells[0], cells[5]), ("FAILED", "1"), "{stdout}");
     let report = status(&gathers, "cluster-operators");
     assert_eq!(report["denied_requests"], 1, "{report:#}");
     assert_eq!(report["api_calls"], 0, "{report:#}");
@@ -155,7 +181,8 @@ fn each_gatherer_gets_its_own_configuration() {
     let spinner = status(&gathers, "spinner");
     assert_eq!(spinner["outcome"]["kind"], "stopped", "{spinner:#}");
     assert_eq!(spinner["records_count"], 0, "{spinner:#}");
-    assert!(stdout.contains("STOPPED spinner"), "{stdout}");
+    assert_eq!(row(&stdout, "spinner")[0], "STOPPED", "{stdout}");
+    assert_eq!(row(&stdout, "writer")[3], "4", "{stdout}");
 }
 
 #[test]
@@ -181,6 +208,78 @@ fn configuration_for_a_gatherer_not_in_the_period_is_refused() {
         "{stderr}"
     );
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+}
+
+#[test]
+fn a_catalog_runs_every_component_of_its_directory_after_the_gatherers_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).expect("mkdir");
+    // File names, not manifest names, order a catalog: pod-inventory runs first here.
+    place(wagather_guests::CLUSTER_OPERATORS, &catalog, "b.wasm");
+    place(wagather_guests::POD_INVENTORY, &catalog, "a.wasm");
+    std::fs::write(catalog.join("README.md"), "not a component").expect("write");
+    let (stdout, gathers) = gather(
+        &dir.path().join("out"),
+        &[
+            os("--gatherer"),
+            os(&format!("first={}", wagather_guests::POD_INVENTORY)),
+            os("--catalog"),
+            catalog.as_os_str(),
+        ],
+    );
+    assert_eq!(
+        names(&gathers),
+        ["first", "pod-inventory", "cluster-operators"]
+    );
+    let operators = status(&gathers, "cluster-operators");
+    assert_eq!(operators["outcome"]["kind"], "completed", "{operators:#}");
+    assert_eq!(operators["records_count"], 31, "{operators:#}");
+    // The instance given first owns the paths both write; the catalog's copy is dropped and
+    // says so.
+    let first = status(&gathers, "first");
+    let second = status(&gathers, "pod-inventory");
+    assert!(first["records_count"].as_u64() > Some(0), "{first:#}");
+    assert_eq!(second["records_count"], 0, "{second:#}");
+    assert_eq!(second["events"][0]["kind"], "record-dropped", "{second:#}");
+    assert_eq!(
+        second["events"][0]["reason"]["owner"], "first",
+        "{second:#}"
+    );
+    assert_eq!(row(&stdout, "cluster-operators")[3], "31", "{stdout}");
+    assert_eq!(row(&stdout, "pod-inventory")[0], "ERRORS", "{stdout}");
+}
+
+#[test]
+fn configuration_is_checked_against_the_catalog_s_manifest_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).expect("mkdir");
+    place(wagather_guests::CLUSTER_OPERATORS, &catalog, "co.wasm");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_wagather"))
+        .args(["gather", "--no-cache", "--catalog"])
+        .arg(&catalog)
+        .args([
+            "--config",
+            "cluster-operator:k=v",
+            "--server",
+            "http://127.0.0.1:9",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run wagather");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "configuration for cluster-operator, but no gatherer runs under that name (gatherers: cluster-operators)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 0);
 }
 
 #[test]

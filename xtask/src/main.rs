@@ -1,9 +1,10 @@
 //! Project automation for wagather, run as `cargo xtask <command>`.
 //!
 //! Everything a newcomer or CI needs is one command away:
-//! - `cargo xtask demo`: build the example guests and the host, gather from the bundled snapshot, write an
-//!   archive and print a summary;
-//! - `cargo xtask ci`: every check CI runs, in the order that fails fastest.
+//! - `cargo xtask demo`: build the gatherers (the catalog and the examples) and the host, gather with all
+//!   of them from the bundled snapshot, write an archive and print a table per gatherer;
+//! - `cargo xtask ci`: every check CI runs, in the order that fails fastest;
+//! - `cargo xtask conformance`: the catalog through the host against the Insights sample archive.
 
 mod bench;
 mod conformance;
@@ -42,18 +43,20 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
-    /// Build every guest (examples and test guests) for wasm32-wasip2 in release.
+    /// Build every guest (the catalog, examples and test guests) for wasm32-wasip2 in release.
     BuildGuests,
-    /// Build the guests and the host, gather from the bundled snapshot, print a summary.
+    /// Build the guests and the host, gather with the whole catalog from the bundled snapshot,
+    /// print a table per gatherer.
     Demo,
-    /// Run every check: formatting, generated code, clippy, guests, tests, benchmarks in quick mode.
+    /// Run every check: formatting, generated code, clippy, guests, tests, the catalog's
+    /// conformance through the host, benchmarks in quick mode.
     Ci,
     /// Run the benchmarks (`--quick` only checks that they still run).
     Bench {
         #[arg(long)]
         quick: bool,
     },
-    /// Run the gatherer catalog as components on the sample archive and compare with it.
+    /// Run the gatherer catalog through the host on the sample archive and compare with it.
     Conformance,
 }
 
@@ -157,17 +160,22 @@ fn build_guests() -> Result<Vec<guest_build::Guest>> {
 fn demo(root: &Path) -> Result<()> {
     let started = Instant::now();
     let guests = build_guests()?;
-    run(cargo().args(["build", "-p", "wagather-cli", "--bin", "wagather"]))?;
-    let target = target_dir()?;
-    let host = target.join("debug").join("wagather");
+    let host = conformance::build_host()?;
     let snapshot = root.join("testdata").join("insights-archive-sample");
-    let out = target.join("wagather-demo");
+    let out = target_dir()?.join("wagather-demo");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let mut gather = Command::new(&host);
     gather.arg("gather");
-    for guest in guests.iter().filter(|g| is_demo_gatherer(root, &g.package)) {
-        gather.arg("--gatherer").arg(&guest.path);
+    // One catalog directory per folder, so that the period runs the Insights Operator's ports
+    // before the examples (see `conformance::CATALOG_FOLDERS`).
+    for folder in conformance::CATALOG_FOLDERS {
+        let dir = out.join("catalog").join(folder);
+        conformance::catalog_dir(&dir, &conformance::guests_in(root, &guests, folder)?)?;
+        gather.arg("--catalog").arg(&dir);
     }
+    // The sample's events are from 2022; the gatherers that keep recent events look back far
+    // enough to find them.
+    conformance::config_args(&mut gather);
     run(gather
         .arg("--snapshot")
         .arg(&snapshot)
@@ -179,13 +187,6 @@ fn demo(root: &Path) -> Result<()> {
         out.display()
     );
     Ok(())
-}
-
-/// The demo runs the real gatherers: `examples/` and `gatherers/`, not the test guests.
-fn is_demo_gatherer(root: &Path, package: &str) -> bool {
-    ["examples", "gatherers"]
-        .iter()
-        .any(|dir| root.join(dir).join(package).join("Cargo.toml").is_file())
 }
 
 /// Crates only the CLI may use: the host library stays embeddable without a CLI framework, a
@@ -262,6 +263,9 @@ fn ci() -> Result<()> {
     } else {
         run(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
     }
+    // The whole catalog through the real host (`wagather gather --catalog`), against the
+    // sample archive.
+    conformance::check(&workspace_root()?, &guests)?;
     bench::run(true)?;
     eprintln!("all checks passed in {:.1?}", started.elapsed());
     Ok(())

@@ -35,10 +35,32 @@ pub const FOLDERS: [&str; 5] = [
     "namespaces",
 ];
 
-/// The gatherer configuration of a conformance run. The sample's events are from 2022: the
-/// gather interval (IO's `dataReporting.interval`, 2 hours by default) is set to reach back to
-/// them, as an operator could set it.
-pub const RUN_CONFIG: &[(&str, &str)] = &[("interval", "100000h")];
+/// The gatherer configuration of a conformance run, as (gatherer, key, value). The sample's
+/// events are from 2022: the gather interval (IO's `dataReporting.interval`, 2 hours by
+/// default) of the gatherers that keep recent events only is set to reach back to them, as an
+/// operator could set it.
+pub const RUN_CONFIG: &[(&str, &str, &str)] = &[
+    (
+        "clusterconfig/openshift_machine_api_events",
+        "interval",
+        "100000h",
+    ),
+    (
+        "clusterconfig/operators_pods_and_events",
+        "interval",
+        "100000h",
+    ),
+    ("clusterconfig/version", "interval", "100000h"),
+];
+
+/// The configuration [`RUN_CONFIG`] gives the gatherer named `name`.
+pub fn run_config(name: &str) -> Vec<(String, String)> {
+    RUN_CONFIG
+        .iter()
+        .filter(|(gatherer, _, _)| *gatherer == name)
+        .map(|(_, key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
+}
 
 /// The share of the sample's `config/` paths the catalog must cover.
 pub const CONFIG_COVERAGE_GOAL: f64 = 0.65;

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! wagather-native list
-//! wagather-native run nodes operators --out DIR [--kubeconfig PATH | --server URL] [--config KEY=VALUE]...
+//! wagather-native run nodes operators --out DIR [--kubeconfig PATH | --server URL] [--config [NAME:]KEY=VALUE]...
 //! wagather-native run --all --out DIR ...
 //! ```
 
@@ -43,20 +43,49 @@ enum Command {
         /// A server URL without credentials, e.g. `wagather serve-snapshot`'s.
         #[arg(long, value_name = "URL")]
         server: Option<String>,
-        /// Configuration passed to every gatherer.
-        #[arg(long = "config", value_name = "KEY=VALUE", value_parser = key_value)]
-        config: Vec<(String, String)>,
+        /// One configuration pair of the gatherer named NAME (`clusterconfig/version`), as
+        /// `wagather gather --config` takes it; without `NAME:`, of every gatherer.
+        #[arg(long = "config", value_name = "[NAME:]KEY=VALUE", value_parser = setting)]
+        config: Vec<Setting>,
         /// Refuse requests outside each gatherer's declared reads, as the host does.
         #[arg(long)]
         enforce_reads: bool,
     },
 }
 
-fn key_value(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(format!("{text:?} is not KEY=VALUE")),
+/// A configuration pair, for one gatherer (`Some(name)`) or all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Setting {
+    gatherer: Option<String>,
+    key: String,
+    value: String,
+}
+
+fn setting(text: &str) -> Result<Setting, String> {
+    let Some((target, value)) = text.split_once('=') else {
+        return Err(format!("{text:?} is not [NAME:]KEY=VALUE"));
+    };
+    let (gatherer, key) = match target.split_once(':') {
+        Some((name, key)) => (Some(name.to_owned()), key),
+        None => (None, target),
+    };
+    if key.is_empty() || gatherer.as_deref() == Some("") {
+        return Err(format!("{text:?} is not [NAME:]KEY=VALUE"));
     }
+    Ok(Setting {
+        gatherer,
+        key: key.to_owned(),
+        value: value.to_owned(),
+    })
+}
+
+/// The pairs of `settings` that apply to the gatherer named `name`, in order.
+fn config_of(settings: &[Setting], name: &str) -> Vec<(String, String)> {
+    settings
+        .iter()
+        .filter(|s| s.gatherer.as_deref().is_none_or(|g| g == name))
+        .map(|s| (s.key.clone(), s.value.clone()))
+        .collect()
 }
 
 fn main() -> Result<()> {
@@ -92,6 +121,11 @@ fn main() -> Result<()> {
                     })
                     .collect::<Result<_>>()?
             };
+            for named in config.iter().filter_map(|s| s.gatherer.as_deref()) {
+                if !entries.iter().any(|e| e.name() == named) {
+                    bail!("configuration for {named}, but it is not among the gatherers run");
+                }
+            }
             let target = match (kubeconfig, server) {
                 (Some(path), _) => Target::Kubeconfig(path),
                 (None, Some(url)) => Target::Url(url),
@@ -104,6 +138,7 @@ fn main() -> Result<()> {
                 "gatherer", "records", "errors", "time"
             );
             for entry in entries {
+                let config = config_of(&config, &entry.name());
                 let run = catalog_native::run(entry, &target, &config, enforce_reads)?;
                 println!(
                     "{:<60} {:>8} {:>7} {:>8.1}ms",
@@ -127,6 +162,40 @@ fn main() -> Result<()> {
                 out.display()
             );
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_name_their_gatherer_or_apply_to_all() {
+        let settings: Vec<Setting> = [
+            "interval=2h",
+            "clusterconfig/version:interval=100000h",
+            "clusterconfig/nodes:k=a=b",
+        ]
+        .iter()
+        .map(|t| setting(t).unwrap())
+        .collect();
+        assert_eq!(
+            config_of(&settings, "clusterconfig/version"),
+            [
+                ("interval".to_owned(), "2h".to_owned()),
+                ("interval".to_owned(), "100000h".to_owned())
+            ]
+        );
+        assert_eq!(
+            config_of(&settings, "clusterconfig/nodes"),
+            [
+                ("interval".to_owned(), "2h".to_owned()),
+                ("k".to_owned(), "a=b".to_owned())
+            ]
+        );
+        for bad in ["novalue", "=v", ":k=v", "g:=v"] {
+            assert!(setting(bad).is_err(), "{bad}");
         }
     }
 }

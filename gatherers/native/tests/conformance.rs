@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use catalog_conformance::{EXCEPTIONS, Files, RUN_CONFIG, compare};
+use catalog_conformance::{EXCEPTIONS, Files, compare, run_config};
 use catalog_native::{CATALOG, Target};
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
@@ -25,12 +25,9 @@ fn the_catalog_writes_the_sample() {
         ))
         .expect("the snapshot server starts");
     let target = Target::Url(server.url());
-    let config: Vec<(String, String)> = RUN_CONFIG
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
     let mut runs = Vec::new();
     for entry in CATALOG {
+        let config = run_config(&entry.name());
         // Reads outside a manifest are refused, as the host refuses them.
         runs.push(catalog_native::run(entry, &target, &config, true).expect("the gatherer runs"));
     }
