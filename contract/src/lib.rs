@@ -24,7 +24,7 @@ pub mod request;
 
 pub use manifest::{Manifest, ManifestError};
 pub use read_rule::{ReadRule, ReadRuleError};
-pub use record::{RecordFormat, RecordNameError, archive_path, check_record_name};
+pub use record::{Record, RecordFormat, RecordNameError, archive_path, check_record_name};
 pub use request::{ApiPath, Discovery, PathError, RequestInfo, Verb, parse_path};
 
 /// The WIT package and version of the `gatherer` world this crate describes.
