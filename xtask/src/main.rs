@@ -6,6 +6,7 @@
 //! - `cargo xtask ci`: every check CI runs, in the order that fails fastest.
 
 mod bench;
+mod polyglot;
 #[path = "gen.rs"]
 mod generate;
 

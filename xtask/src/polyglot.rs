@@ -1,0 +1,3 @@
+//! Gatherers written in JavaScript and Python.
+#![allow(dead_code)]
+pub mod manifest;
