@@ -6,9 +6,9 @@
 //! - `cargo xtask ci`: every check CI runs, in the order that fails fastest.
 
 mod bench;
-mod polyglot;
 #[path = "gen.rs"]
 mod generate;
+mod polyglot;
 
 use std::{
     ffi::OsStr,
@@ -44,6 +44,9 @@ enum Cmd {
     Demo,
     /// Run every check: formatting, generated code, clippy, guests, tests, benchmarks in quick mode.
     Ci,
+    /// Build the JavaScript and Python guests and run their SDKs' tests (temporary, until
+    /// build-guests and ci call the polyglot module).
+    Polyglot,
     /// Run the benchmarks (`--quick` only checks that they still run).
     Bench {
         #[arg(long)]
@@ -61,6 +64,10 @@ fn main() -> Result<()> {
         Cmd::Demo => demo(&root),
         Cmd::Ci => ci(),
         Cmd::Bench { quick } => bench::run(quick),
+        Cmd::Polyglot => {
+            polyglot::test(&root)?;
+            polyglot::build(&root, &target_dir()?, true).map(drop)
+        }
     }
 }
 
