@@ -49,19 +49,13 @@ export class Gather {
    * writes it to the archive before this returns; a refused record throws a `RecordError`.
    */
   recordJson(name, value) {
-    checkRecordName(name);
-    if (name.endsWith('.json')) {
-      throw new RecordError(name, {
-        tag: 'invalid-name',
-        val: 'JSON record names have no extension: the host appends ".json"',
-      });
-    }
+    checkRecordName(name, 'json');
     write(name, 'json', encodeJson(value));
   }
 
   /** Writes a record of raw bytes (a `Uint8Array`, or a string written as UTF-8) named `name`. */
   recordRaw(name, data) {
-    checkRecordName(name);
+    checkRecordName(name, 'raw');
     let bytes;
     if (typeof data === 'string') bytes = encoder.encode(data);
     else if (data instanceof Uint8Array) bytes = data;
@@ -73,6 +67,20 @@ export class Gather {
   error(error) {
     host.reportError(toGatherError(error));
   }
+}
+
+/**
+ * SpiderMonkey's out-of-memory exception: the string "out of memory". The host's memory cap
+ * refused the engine more memory; the run stops (a trap, as when a Rust gatherer's allocator
+ * fails) rather than going on in an engine that cannot allocate.
+ */
+const isOutOfMemory = (e) => e === 'out of memory';
+
+/** The export's error for `e`: the typed `gather-error`, or `e` itself when it must trap. */
+function exportError(e) {
+  // Rethrown as it is, it is not a gather-error, so componentize-js traps.
+  if (isOutOfMemory(e)) return e;
+  return new ExportError(toGatherError(e));
 }
 
 /** What componentize-js lowers as the `err` of the export's `result`. */
@@ -119,14 +127,14 @@ export function defineGatherer({ name, version, reads, gather }) {
     try {
       result = gather(ctx);
     } catch (e) {
-      throw new ExportError(toGatherError(e));
+      throw exportError(e);
     }
     // An async gather function: the export waits for it (componentize-js runs the event loop).
     if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
       return result.then(
         () => undefined,
         (e) => {
-          throw new ExportError(toGatherError(e));
+          throw exportError(e);
         },
       );
     }

@@ -4,7 +4,9 @@
 export { CONTRACT, Config, Gather, defineGatherer } from './gather.js';
 export { Resource, continueToken, getRaw, resource } from './client.js';
 export { DEFAULT_PAGE_SIZE, collectionPath, listPath, listQuery, objectPath } from './request.js';
-export { MAX_NAME_BYTES, MAX_SEGMENT_BYTES, checkRecordName, encodeJson, recordNameProblem } from './records.js';
+export {
+  MAX_NAME_BYTES, MAX_SEGMENT_BYTES, RESERVED_PATHS, archivePath, checkRecordName, encodeJson, recordNameProblem,
+} from './records.js';
 export {
   ApiError,
   DecodeError,

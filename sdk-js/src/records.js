@@ -16,38 +16,65 @@ export const MAX_SEGMENT_BYTES = 255;
 const encoder = new TextEncoder();
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/**
- * Why `name` is not a valid record name, or `undefined` when it is. The contract's rules: a
- * relative archive path, at most 1024 bytes, no control character or `\`, no leading or trailing
- * `/`, no empty, `.` or `..` segment, segments of at most 255 bytes.
- */
-export function recordNameProblem(name) {
-  if (typeof name !== 'string') return 'the record name must be a string';
-  if (name === '') return 'the record name is empty';
-  const bytes = encoder.encode(name).length;
+/** Archive paths the host writes itself; no record may take them. */
+export const RESERVED_PATHS = ['insights-operator/gathers.json'];
+
+/** The archive path of a record: `name`, plus `.json` for JSON records. */
+export function archivePath(name, format) {
+  return format === 'json' ? `${name}.json` : name;
+}
+
+/** Why `path` breaks the path rules, or undefined. */
+function pathProblem(path) {
+  const q = JSON.stringify(path);
+  if (path === '') return 'the record name is empty';
+  const bytes = encoder.encode(path).length;
   if (bytes > MAX_NAME_BYTES) {
     return `the record name is ${bytes} bytes long; at most ${MAX_NAME_BYTES} are allowed`;
   }
-  if (CONTROL.test(name)) return 'the record name contains a control character';
-  if (name.includes('\\')) return 'the record name contains a backslash';
-  if (name.startsWith('/')) return 'the record name is absolute: it must be relative to the archive';
-  if (name.endsWith('/')) return 'the record name ends with /: it must name a file';
-  for (const segment of name.split('/')) {
-    if (segment === '') return 'the record name has an empty segment (//)';
+  if (CONTROL.test(path)) return `the record name ${q} contains a control character`;
+  if (path.includes('\\')) return `the record name ${q} contains a backslash`;
+  if (path.startsWith('/')) return `the record name ${q} is absolute: it must be relative to the archive`;
+  if (path.endsWith('/')) return `the record name ${q} ends with /: it must name a file`;
+  for (const segment of path.split('/')) {
+    if (segment === '') return `the record name ${q} has an empty segment (//)`;
     if (segment === '.' || segment === '..') {
-      return `the record name has a ${segment} segment: names cannot leave or repeat a folder`;
+      return `the record name ${q} has a ${segment} segment: names cannot leave or repeat a folder`;
     }
     const length = encoder.encode(segment).length;
     if (length > MAX_SEGMENT_BYTES) {
-      return `the record name has a segment of ${length} bytes; at most ${MAX_SEGMENT_BYTES} are allowed`;
+      return `the record name ${q} has a segment of ${length} bytes; at most ${MAX_SEGMENT_BYTES} are allowed`;
     }
   }
   return undefined;
 }
 
-/** Throws a `RecordError` (`invalid-name`) when `name` breaks the record-name rules. */
-export function checkRecordName(name) {
-  const problem = recordNameProblem(name);
+/**
+ * Why a record named `name` in `format` (`json` or `raw`) would be refused, or `undefined`. The
+ * contract's rules (wagather-contract's `check_record_name`): the name and its archive path are
+ * relative paths of at most 1024 bytes, without control characters or `\\`, leading or trailing
+ * `/`, empty, `.` or `..` segments, with segments of at most 255 bytes; a JSON record's name has
+ * no `.json` of its own; the path is not one the host writes itself.
+ */
+export function recordNameProblem(name, format = 'raw') {
+  if (typeof name !== 'string') return 'the record name must be a string';
+  const problem = pathProblem(name);
+  if (problem !== undefined) return problem;
+  if (format === 'json' && name.endsWith('.json')) {
+    return `the record name ${JSON.stringify(name)} ends with .json: JSON records are named without it`;
+  }
+  const path = archivePath(name, format);
+  const pathIssue = pathProblem(path);
+  if (pathIssue !== undefined) return pathIssue;
+  if (RESERVED_PATHS.includes(path)) {
+    return `the archive path ${JSON.stringify(path)} is reserved for the host's own metadata`;
+  }
+  return undefined;
+}
+
+/** Throws a `RecordError` (`invalid-name`) when a record named `name` would be refused. */
+export function checkRecordName(name, format = 'raw') {
+  const problem = recordNameProblem(name, format);
   if (problem !== undefined) throw new RecordError(name, { tag: 'invalid-name', val: problem });
 }
 

@@ -56,7 +56,7 @@ test('names are checked before they reach the host', async () => {
   const { error } = await api.run(gather);
   assert.equal(error.tag, 'record');
   assert.equal(error.val.error.tag, 'invalid-name');
-  assert.match(error.val.error.val, /no extension/);
+  assert.match(error.val.error.val, /ends with .json: JSON records are named without it/);
   const bad = defineGatherer({ name: 'x', version: '1', reads: [], gather(ctx) { ctx.recordRaw('../x', 'y'); } });
   assert.equal((await api.run(bad)).error.val.error.tag, 'invalid-name');
   assert.equal(api.records.size, 0);
@@ -108,4 +108,18 @@ test('config: last value wins', async () => {
   const gather = defineGatherer({ name: 'x', version: '1', reads: [], gather(ctx) { seen = ctx.config.get('k'); } });
   await api.run(gather, [['k', 'v']]);
   assert.equal(seen, 'v');
+});
+
+test('out of memory is not turned into an error: the run stops', async () => {
+  const api = new FakeApi();
+  const gather = defineGatherer({
+    name: 'x', version: '1', reads: [],
+    gather(ctx) {
+      ctx.recordRaw('before', 'b');
+      // What SpiderMonkey throws when the host refuses it memory.
+      throw 'out of memory'; // eslint-disable-line no-throw-literal
+    },
+  });
+  await assert.rejects(api.run(gather), (e) => e === 'out of memory');
+  assert.deepEqual([...api.records.keys()], ['before']);
 });

@@ -51,6 +51,10 @@ test('valid record names are accepted', () => {
   for (const name of ['config/clusteroperator/dns', 'a', 'weird..but.valid/x', 's'.repeat(255), `${'a/'.repeat(511)}b`]) {
     assert.equal(recordNameProblem(name), undefined, name);
   }
+  // The same names as JSON records, where the archive path still fits.
+  for (const name of ['config/clusteroperator/dns', 's'.repeat(250), 'a.json.x', 'insights-operator/gathers2']) {
+    assert.equal(recordNameProblem(name, 'json'), undefined, name);
+  }
 });
 
 test('bad record names are refused with the reason', () => {
@@ -65,12 +69,17 @@ test('bad record names are refused with the reason', () => {
     ['a\\b', 'backslash'],
     ['a\u0000b', 'control character'],
     ['a\u0085b', 'control character'],
+    ['insights-operator/gathers', 'reserved', 'json'],
+    ['insights-operator/gathers.json', 'reserved'],
+    ['a/config.json', 'ends with .json', 'json'],
+    [`x/${'j'.repeat(251)}`, 'segment of 256 bytes', 'json'],
+    [`${'a/'.repeat(510)}bcd`, '1028 bytes long', 'json'],
     ['s'.repeat(256), 'segment of 256 bytes'],
     ['é'.repeat(128), 'segment of 256 bytes'],
     [`${'a/'.repeat(512)}b`, '1025 bytes long'],
   ];
-  for (const [name, reason] of cases) {
-    assert.throws(() => checkRecordName(name), (e) => {
+  for (const [name, reason, format] of cases) {
+    assert.throws(() => checkRecordName(name, format), (e) => {
       assert.ok(e instanceof RecordError);
       assert.equal(e.record, name);
       assert.equal(e.error.tag, 'invalid-name');

@@ -6,7 +6,7 @@
 // the API server's 404 Status), and keeps the records and errors the gatherer hands the host,
 // refusing records the way the host does (bad names, an archive path written twice).
 
-import { recordNameProblem } from '../src/records.js';
+import { archivePath, recordNameProblem } from '../src/records.js';
 
 const SLOT = Symbol.for('wagather.sdk.testing.fake');
 const encoder = new TextEncoder();
@@ -105,9 +105,9 @@ export class FakeApi {
   }
 
   writeRecord(name, format, data) {
-    const problem = recordNameProblem(name);
+    const problem = recordNameProblem(name, format);
     if (problem !== undefined) throw new ComponentError({ tag: 'invalid-name', val: problem });
-    const path = format === 'json' ? `${name}.json` : name;
+    const path = archivePath(name, format);
     if (this.records.has(path)) {
       throw new ComponentError({ tag: 'duplicate', val: `${path} is already written` });
     }

@@ -59,7 +59,7 @@ class Records(unittest.TestCase):
         case, value = api.run(define(lambda ctx: ctx.record_json("a.json", {})))
         self.assertEqual(case, "record")
         self.assertEqual(value["error"][0], "invalid-name")
-        self.assertIn("no extension", value["error"][1])
+        self.assertIn("ends with .json: JSON records are named without it", value["error"][1])
         self.assertEqual(api.run(define(lambda ctx: ctx.record_raw("../x", "y")))[1]["error"][0], "invalid-name")
         self.assertEqual(api.records, {})
 

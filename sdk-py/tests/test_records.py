@@ -48,6 +48,8 @@ class Names(unittest.TestCase):
     def test_valid_names(self):
         for name in ["config/clusteroperator/dns", "a", "weird..but.valid/x", "s" * 255, "a/" * 511 + "b"]:
             self.assertIsNone(record_name_problem(name), name)
+        for name in ["config/clusteroperator/dns", "s" * 250, "a.json.x", "insights-operator/gathers2"]:
+            self.assertIsNone(record_name_problem(name, "json"), name)
 
     def test_bad_names_are_refused_with_the_reason(self):
         cases = [
@@ -56,11 +58,16 @@ class Names(unittest.TestCase):
             ("a/", "ends with /"), ("a\\b", "backslash"), ("a\0b", "control character"),
             ("a\u0085b", "control character"), ("s" * 256, "segment of 256 bytes"),
             ("é" * 128, "segment of 256 bytes"), ("a/" * 512 + "b", "1025 bytes long"),
+            ("insights-operator/gathers", "reserved", "json"),
+            ("insights-operator/gathers.json", "reserved"),
+            ("a/config.json", "ends with .json", "json"),
+            ("x/" + "j" * 251, "segment of 256 bytes", "json"),
+            ("a/" * 510 + "bcd", "1028 bytes long", "json"),
         ]
-        for name, reason in cases:
+        for name, reason, *format in cases:
             with self.subTest(name=name):
                 with self.assertRaises(RecordError) as caught:
-                    check_record_name(name)
+                    check_record_name(name, *format)
                 self.assertEqual(caught.exception.name, name)
                 self.assertEqual(caught.exception.kind, "invalid-name")
                 self.assertIn(reason, caught.exception.reason)

@@ -44,15 +44,12 @@ class Gather:
         without ``metadata.managedFields`` in the value or in the elements of its top-level
         ``items``. The host writes it before this returns; a refusal raises
         :class:`RecordError`."""
-        check_record_name(name)
-        if name.endswith(".json"):
-            raise RecordError(name, "invalid-name",
-                              'JSON record names have no extension: the host appends ".json"')
+        check_record_name(name, "json")
         _write(name, "json", encode_json(value))
 
     def record_raw(self, name: str, data: Union[bytes, bytearray, str]) -> None:
         """Writes a record of raw bytes (a ``str`` is written as UTF-8) named ``name``."""
-        check_record_name(name)
+        check_record_name(name, "raw")
         if isinstance(data, str):
             data = data.encode("utf-8")
         elif isinstance(data, (bytes, bytearray)):

@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from . import _host
 from .gather import Gatherer
-from .records import record_name_problem
+from .records import archive_path, record_name_problem
 
 
 @dataclass
@@ -115,10 +115,10 @@ class FakeApi(_host.Host):
         return _host.Response(status, [("Content-Type", "application/json")], body)
 
     def write_record(self, name, format, data):
-        problem = record_name_problem(name)
+        problem = record_name_problem(name, format)
         if problem is not None:
             raise _host.HostRefusal("invalid-name", problem)
-        path = f"{name}.json" if format == "json" else name
+        path = archive_path(name, format)
         if path in self.records:
             raise _host.HostRefusal("duplicate", f"{path} is already written")
         if not isinstance(data, bytes):
