@@ -198,14 +198,12 @@ pub fn test(root: &Path) -> Result<()> {
     }
     let register = root.join("sdk-js/testing/register.js");
     for dir in ["sdk-js/test", "examples/cluster-operators-js"] {
-        crate::run(
-            Command::new("node")
-                .current_dir(root)
-                .arg("--import")
-                .arg(&register)
-                .arg("--test")
-                .arg(dir),
-        )?;
+        run(Command::new("node")
+            .current_dir(root)
+            .arg("--import")
+            .arg(&register)
+            .arg("--test")
+            .arg(dir))?;
     }
     for (dir, path) in [
         ("sdk-py/tests", "sdk-py"),
@@ -214,13 +212,11 @@ pub fn test(root: &Path) -> Result<()> {
             "sdk-py:examples/cluster-operators-py",
         ),
     ] {
-        crate::run(
-            Command::new("python3")
-                .current_dir(root)
-                .env("PYTHONPATH", path)
-                .env("PYTHONDONTWRITEBYTECODE", "1")
-                .args(["-m", "unittest", "discover", "-v", "-s", dir, "-t", dir]),
-        )?;
+        run(Command::new("python3")
+            .current_dir(root)
+            .env("PYTHONPATH", path)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .args(["-m", "unittest", "discover", "-v", "-s", dir, "-t", dir]))?;
     }
     Ok(())
 }
@@ -317,7 +313,7 @@ fn install_js_tools(root: &Path, target_dir: &Path) -> Result<Tools> {
             "  installing componentize-js {COMPONENTIZE_JS} into {}",
             dir.display()
         );
-        crate::run(Command::new("npm").current_dir(&dir).args([
+        run(Command::new("npm").current_dir(&dir).args([
             "ci",
             "--no-audit",
             "--no-fund",
@@ -355,22 +351,18 @@ fn install_py_tools(root: &Path, target_dir: &Path) -> Result<Tools> {
             "  installing componentize-py {COMPONENTIZE_PY} into {}",
             dir.display()
         );
-        crate::run(
-            Command::new("python3")
-                .args(["-m", "venv", "--clear"])
-                .arg(&dir),
-        )?;
-        crate::run(
-            Command::new(dir.join("bin/pip"))
-                .args([
-                    "install",
-                    "--disable-pip-version-check",
-                    "--no-input",
-                    "-q",
-                    "-r",
-                ])
-                .arg(&requirements),
-        )?;
+        run(Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&dir))?;
+        run(Command::new(dir.join("bin/pip"))
+            .args([
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "-q",
+                "-r",
+            ])
+            .arg(&requirements))?;
         std::fs::write(&stamp, pin.to_string())?;
     }
     let installed = tool_output(Command::new(&componentize).arg("--version"))?;
@@ -435,7 +427,7 @@ fn build_guest(
                     .env_remove("VIRTUAL_ENV");
             }
         }
-        crate::run(&mut cmd)?;
+        run(&mut cmd)?;
         let component = read(&raw)?;
         let with_manifest = manifest::set_manifest(&component, &manifest)
             .with_context(|| format!("embedding the manifest into {}", raw.display()))?;
@@ -614,6 +606,25 @@ fn top_level_interface(wasm: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
         }
     }
     Ok((imports, exports))
+}
+
+/// Runs `cmd`, showing it first; a failure is an error that names it. (This module uses no
+/// other part of xtask, so a test harness can include it as it is.)
+fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!(
+        "{} {}",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    eprintln!("$ {shown}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    ensure!(status.success(), "`{shown}` failed with {status}");
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
