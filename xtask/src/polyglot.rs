@@ -431,6 +431,10 @@ fn build_guest(
         let component = read(&raw)?;
         let with_manifest = manifest::set_manifest(&component, &manifest)
             .with_context(|| format!("embedding the manifest into {}", raw.display()))?;
+        // The rewrite copies sections byte for byte; validating the result proves it.
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&with_manifest)
+            .with_context(|| format!("{} with its manifest is not valid", raw.display()))?;
         std::fs::write(&out, with_manifest)
             .with_context(|| format!("writing {}", out.display()))?;
         std::fs::remove_file(&raw).ok();
