@@ -1,16 +1,34 @@
-//! wagather host: runs gatherer components under wasmtime against a
-//! Kubernetes API and writes Insights-style archives.
+//! wagather host: runs gatherer components under wasmtime against a Kubernetes API and
+//! writes Insights-style archives.
 //!
-//! The usual flow for one gather period:
+//! The modules, in the order a period uses them:
+//!
+//! | module | concern |
+//! | --- | --- |
+//! | [`engine`] | [`Runtime`]: one wasmtime engine and linker per process, the instance pool, the epoch ticker |
+//! | [`cache`] | the compiled-artifact cache (wasmtime's, in a directory only the host writes) |
+//! | [`load`] | reading a component's manifest, compiling it, checking its world: [`LoadedGatherer`] |
+//! | [`run`] | one run in its own store under its limits: [`RunSpec`] to [`RunReport`] |
+//! | [`kube_import`] | the `kube.http-request` import: budget, policy, the `kube::Client` |
+//! | [`policy`] | which requests a gatherer may make ([`policy::headers`]: which headers) |
+//! | [`output`] | the `output` import, record checks, the archive, `gathers.json` |
+//! | [`report`] | [`RunReport`]: metrics and typed events of one run |
+//! | [`limits`] | per-run limits and the meters that enforce them |
+//! | [`logs`] | the guest's stdout and stderr, into the host's log |
+//! | [`period`] | one gather period: load, run in parallel, publish the archive |
+//! | [`config`] | the operator's policy, limits and configuration files |
+//! | [`cluster`] | the API endpoint: in-cluster, kubeconfig or a plain URL |
+//!
+//! One gather period:
 //!
 //! ```no_run
-//! # async fn period() -> anyhow::Result<()> {
-//! use wagather_host::{ApiEndpoint, GatherOptions, Runtime, RuntimeOptions, gather_to_archive};
+//! # async fn period() -> Result<(), Box<dyn std::error::Error>> {
+//! use wagather_host::{ApiEndpoint, GatherOptions, GathererSpec, Runtime, RuntimeOptions};
 //! let runtime = Runtime::new(RuntimeOptions::default())?;
 //! let api = ApiEndpoint::Server("http://127.0.0.1:8080".into()).client().await?;
-//! let summary = gather_to_archive(
+//! let summary = wagather_host::gather_to_archive(
 //!     &runtime,
-//!     &["cluster_operators.wasm".into()],
+//!     &[GathererSpec::file("cluster_operators.wasm")],
 //!     &api,
 //!     &GatherOptions::default(),
 //!     "out".as_ref(),
@@ -21,28 +39,50 @@
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-pub mod archive;
+pub mod cache;
 pub mod cluster;
-pub mod gather;
-mod host;
+pub mod config;
+pub mod engine;
+pub mod kube_import;
 pub mod limits;
+pub mod load;
 pub mod logs;
-pub mod manifest;
+pub mod output;
+pub mod period;
 pub mod policy;
-pub mod records;
-pub mod runtime;
+pub mod report;
+pub mod run;
+mod state;
 
-pub use archive::{ArchiveError, GathersJson, StatusReport, archive_file_name};
+pub use cache::CacheStats;
 pub use cluster::{ApiEndpoint, ClusterError};
-pub use gather::{GatherOptions, GatherSummary, GathererReport, gather_to_archive, run_all};
-pub use manifest::{CONTRACT, MANIFEST_SECTION, Manifest, ManifestError, read_manifest};
-pub use runtime::{
-    LoadError, LoadErrorKind, LoadedGatherer, PoolOptions, RunOutcome, Runtime, RuntimeError,
-    RuntimeOptions,
+pub use engine::{PoolOptions, Runtime, RuntimeError, RuntimeOptions};
+pub use limits::{Limit, Limits};
+pub use load::{LoadError, LoadStage, LoadedGatherer, read_manifest};
+pub use output::archive::{ArchiveError, ArchiveWriter, archive_file_name};
+pub use output::gathers::{GathersJson, StatusReport};
+pub use output::records::Record;
+pub use period::{
+    GatherOptions, GatherSummary, GathererSpec, Planned, gather_to_archive, load_all, run_period,
 };
+pub use policy::HostPolicy;
+pub use report::{Event, Outcome, RunMetrics, RunReport};
+pub use run::RunSpec;
+pub use wagather_contract::{CONTRACT, MANIFEST_SECTION, Manifest};
 
-/// An error and its causes on one line (`outer: inner: innermost`), as the
-/// host writes them into `gathers.json`.
+/// An error and its causes on one line (`outer: inner: innermost`), as the host writes them
+/// into logs and reports.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    host::error_chain(error)
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some errors repeat their source in their own message.
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -13,8 +13,10 @@
 //!   budget is spent.
 //! - The deadline is enforced by the host with epoch interruption: at every
 //!   epoch tick a running guest yields its worker thread, and the host
-//!   compares the wall clock with the run's deadline. The record budgets are
-//!   applied by [`crate::records::check_output`].
+//!   compares the wall clock with the run's deadline.
+//!
+//! The record budgets are applied as each record arrives
+//! ([`crate::output`]). Every refusal names its [`Limit`].
 
 use std::time::Duration;
 
@@ -96,10 +98,62 @@ mod duration_text {
     }
 }
 
-/// A budget was used up; the text names the limit and its value.
+/// The limits a run can break, named as in the limits file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    Deadline,
+    MemoryBytes,
+    MaxTableElements,
+    MaxRequests,
+    MaxResponseBytes,
+    MaxTotalResponseBytes,
+    MaxRecords,
+    MaxRecordBytes,
+    MaxTotalRecordBytes,
+    MaxLogBytes,
+}
+
+impl Limit {
+    /// The limit's key in a limits file (`max_requests`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Limit::Deadline => "deadline",
+            Limit::MemoryBytes => "memory_bytes",
+            Limit::MaxTableElements => "max_table_elements",
+            Limit::MaxRequests => "max_requests",
+            Limit::MaxResponseBytes => "max_response_bytes",
+            Limit::MaxTotalResponseBytes => "max_total_response_bytes",
+            Limit::MaxRecords => "max_records",
+            Limit::MaxRecordBytes => "max_record_bytes",
+            Limit::MaxTotalRecordBytes => "max_total_record_bytes",
+            Limit::MaxLogBytes => "max_log_bytes",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A budget was used up: which limit, and a message naming its value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct LimitExceeded(pub String);
+#[error("{message}")]
+pub struct LimitExceeded {
+    pub limit: Limit,
+    pub message: String,
+}
+
+impl LimitExceeded {
+    pub fn new(limit: Limit, message: impl Into<String>) -> Self {
+        Self {
+            limit,
+            message: message.into(),
+        }
+    }
+}
 
 /// Formats a byte count for people: `64 MiB`, `1.5 KiB`, `12 B`. Exact
 /// multiples print without decimals so that limits read as configured.
@@ -150,10 +204,10 @@ impl Meter {
     /// also runs out.
     pub fn before_request(&mut self) -> Result<(), LimitExceeded> {
         if self.requests >= self.max_requests {
-            return Err(LimitExceeded(format!(
-                "request limit of {} per run reached",
-                self.max_requests
-            )));
+            return Err(LimitExceeded::new(
+                Limit::MaxRequests,
+                format!("request limit of {} per run reached", self.max_requests),
+            ));
         }
         self.requests += 1;
         Ok(())
@@ -173,20 +227,26 @@ impl Meter {
     /// (the guest never receives it).
     pub fn on_response(&mut self, body_len: u64) -> Result<(), LimitExceeded> {
         if body_len > self.max_response_bytes {
-            return Err(LimitExceeded(format!(
-                "response of {} exceeds the limit of {} per response",
-                human_bytes(body_len),
-                human_bytes(self.max_response_bytes)
-            )));
+            return Err(LimitExceeded::new(
+                Limit::MaxResponseBytes,
+                format!(
+                    "response of {} exceeds the limit of {} per response",
+                    human_bytes(body_len),
+                    human_bytes(self.max_response_bytes)
+                ),
+            ));
         }
         let total = self.response_bytes.saturating_add(body_len);
         if total > self.max_total_response_bytes {
-            return Err(LimitExceeded(format!(
-                "response of {} would take the run past its limit of {} of responses ({} received so far)",
-                human_bytes(body_len),
-                human_bytes(self.max_total_response_bytes),
-                human_bytes(self.response_bytes)
-            )));
+            return Err(LimitExceeded::new(
+                Limit::MaxTotalResponseBytes,
+                format!(
+                    "response of {} would take the run past its limit of {} of responses ({} received so far)",
+                    human_bytes(body_len),
+                    human_bytes(self.max_total_response_bytes),
+                    human_bytes(self.response_bytes)
+                ),
+            ));
         }
         self.response_bytes = total;
         Ok(())
@@ -215,7 +275,9 @@ pub struct GuestLimiter {
     /// each growth (including the initial allocation, from 0) is reported
     /// as `current -> desired`, so summing the increments gives the total.
     memory_in_use: usize,
-    hit: Option<String>,
+    /// The most linear memory the store held at once.
+    memory_peak: usize,
+    hit: Option<LimitExceeded>,
 }
 
 impl GuestLimiter {
@@ -226,6 +288,7 @@ impl GuestLimiter {
             max_tables: limits.max_tables,
             max_instances: limits.max_instances,
             memory_in_use: 0,
+            memory_peak: 0,
             hit: None,
         }
     }
@@ -233,8 +296,13 @@ impl GuestLimiter {
     /// The first limit the guest ran into, if any. Instance, table and memory
     /// counts are enforced by wasmtime itself, which then fails instantiation
     /// with its own message; they are not recorded here.
-    pub fn hit(&self) -> Option<String> {
+    pub fn hit(&self) -> Option<LimitExceeded> {
         self.hit.clone()
+    }
+
+    /// The most linear memory granted at once.
+    pub fn memory_peak(&self) -> usize {
+        self.memory_peak
     }
 
     /// Total linear memory granted so far.
@@ -242,9 +310,9 @@ impl GuestLimiter {
         self.memory_in_use
     }
 
-    fn record_hit(&mut self, reason: String) {
+    fn record_hit(&mut self, limit: Limit, message: String) {
         if self.hit.is_none() {
-            self.hit = Some(reason);
+            self.hit = Some(LimitExceeded::new(limit, message));
         }
     }
 }
@@ -261,7 +329,7 @@ impl wasmtime::ResourceLimiter for GuestLimiter {
         if total > self.memory_bytes {
             // Ok(false), not an error: the guest sees a failed `memory.grow`,
             // as on a machine out of memory, and its allocator decides.
-            self.record_hit(format!(
+            self.record_hit(Limit::MemoryBytes, format!(
                 "memory limit of {} reached (the guest asked to grow to {})",
                 human_bytes(self.memory_bytes as u64),
                 human_bytes(total as u64)
@@ -269,6 +337,7 @@ impl wasmtime::ResourceLimiter for GuestLimiter {
             return Ok(false);
         }
         self.memory_in_use = total;
+        self.memory_peak = self.memory_peak.max(total);
         Ok(true)
     }
 
@@ -279,7 +348,7 @@ impl wasmtime::ResourceLimiter for GuestLimiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.max_table_elements {
-            self.record_hit(format!(
+            self.record_hit(Limit::MaxTableElements, format!(
                 "table limit of {} elements reached (the guest asked for {desired})",
                 self.max_table_elements
             ));
@@ -349,7 +418,8 @@ mod tests {
             m.before_request().expect("within the limit");
         }
         let err = m.before_request().expect_err("the fourth request");
-        assert_eq!(err.0, "request limit of 3 per run reached");
+        assert_eq!(err.message, "request limit of 3 per run reached");
+        assert_eq!(err.limit, Limit::MaxRequests);
         assert_eq!(m.requests(), 3);
     }
 
@@ -358,7 +428,7 @@ mod tests {
         let mut m = Meter::new(&small());
         let err = m.on_response(101).expect_err("over 100 bytes");
         assert_eq!(
-            err.0,
+            err.message,
             "response of 101 B exceeds the limit of 100 B per response"
         );
         assert_eq!(m.response_bytes(), 0);
@@ -374,7 +444,7 @@ mod tests {
         assert_eq!(m.response_budget(), 50);
         let err = m.on_response(51).expect_err("would reach 251");
         assert!(
-            err.0
+            err.message
                 .contains("past its limit of 250 B of responses (200 B received so far)"),
             "{err}"
         );
@@ -396,7 +466,7 @@ mod tests {
         // 512 KiB -> 1 MiB on the first memory would make 1.25 MiB in all.
         assert!(!l.memory_growing(512 << 10, 1 << 20, None).unwrap());
         assert_eq!(
-            l.hit().as_deref(),
+            l.hit().map(|h| h.message).as_deref(),
             Some("memory limit of 1 MiB reached (the guest asked to grow to 1.2 MiB)")
         );
         assert_eq!(
@@ -417,7 +487,7 @@ mod tests {
         assert!(!l.table_growing(10, 11, None).unwrap());
         assert!(!l.memory_growing(0, 2 << 20, None).unwrap());
         assert_eq!(
-            l.hit().as_deref(),
+            l.hit().map(|h| h.message).as_deref(),
             Some("table limit of 10 elements reached (the guest asked for 11)")
         );
     }

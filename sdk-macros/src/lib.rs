@@ -16,9 +16,11 @@
 //!
 //! Attribute keys: `reads = ["[group/]version/resource[/subresource][ in ns1,ns2]", ...]`
 //! (required), `name = "..."` and `version = "..."` (default: the crate's package name and
-//! version).
-
-mod reads;
+//! version). The reads are parsed and the manifest is written by `wagather-contract`, the
+//! same code the host reads it back with.
+//!
+//! `manifest!(reads = [...], name = "...", version = "...")` embeds only the manifest, for a
+//! component that implements the export itself (with plain wit-bindgen, say).
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -27,9 +29,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprArray, ExprLit, ItemFn, Lit, LitStr, Meta, Token};
-
-/// The WIT contract the emitted export implements (`package` line of `wit/gatherer.wit`).
-const CONTRACT: &str = "wagather:gatherer@0.1.0";
+use wagather_contract::manifest::{check_name, check_version};
+use wagather_contract::{MANIFEST_SECTION, Manifest, ReadRule, ReadRuleError};
 
 /// Exports `fn gather(ctx: &mut Gather) -> Result<()>` as a wagather gatherer and embeds its
 /// manifest. See the crate documentation.
@@ -38,6 +39,17 @@ pub fn gatherer(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(attr as Args);
     let function = syn::parse_macro_input!(item as ItemFn);
     expand(args, function)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Embeds a manifest without exporting anything: `manifest!(reads = [...])`, with the same
+/// keys as `#[gatherer]`. For components that implement the `gather` export themselves.
+#[proc_macro]
+pub fn manifest(input: TokenStream) -> TokenStream {
+    let args = syn::parse_macro_input!(input as Args);
+    parse_manifest(args)
+        .map(|manifest| manifest_tokens(&manifest))
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
@@ -54,11 +66,6 @@ impl Parse for Args {
     }
 }
 
-struct Manifest {
-    name: String,
-    version: String,
-    reads: Vec<reads::Read>,
-}
 
 fn string_value(expr: &Expr, key: &str) -> syn::Result<LitStr> {
     match expr {
@@ -75,7 +82,8 @@ fn string_value(expr: &Expr, key: &str) -> syn::Result<LitStr> {
 fn parse_manifest(args: Args) -> syn::Result<Manifest> {
     let mut name = None;
     let mut version = None;
-    let mut read_list: Option<Vec<reads::Read>> = None;
+    let mut contract = None;
+    let mut read_list: Option<Vec<ReadRule>> = None;
     for meta in args.metas {
         let Meta::NameValue(nv) = &meta else {
             return Err(syn::Error::new(
@@ -92,19 +100,23 @@ fn parse_manifest(args: Args) -> syn::Result<Manifest> {
         match key.as_str() {
             "name" => {
                 let lit = string_value(&nv.value, "name")?;
-                if lit.value().trim().is_empty() {
-                    return Err(syn::Error::new(lit.span(), "`name` may not be empty"));
-                }
+                check_name(&lit.value()).map_err(|e| syn::Error::new(lit.span(), e))?;
                 if name.replace(lit.value()).is_some() {
                     return Err(duplicate());
                 }
             }
             "version" => {
                 let lit = string_value(&nv.value, "version")?;
-                if lit.value().trim().is_empty() {
-                    return Err(syn::Error::new(lit.span(), "`version` may not be empty"));
-                }
+                check_version(&lit.value()).map_err(|e| syn::Error::new(lit.span(), e))?;
                 if version.replace(lit.value()).is_some() {
+                    return Err(duplicate());
+                }
+            }
+            // Undocumented: the contract a manifest names, for test components that stand for
+            // a gatherer built against another contract version.
+            "contract" => {
+                let lit = string_value(&nv.value, "contract")?;
+                if contract.replace(lit.value()).is_some() {
                     return Err(duplicate());
                 }
             }
@@ -115,11 +127,11 @@ fn parse_manifest(args: Args) -> syn::Result<Manifest> {
                         "`reads` takes an array of strings: reads = [\"v1/nodes\", ...]",
                     ));
                 };
-                let mut list: Vec<reads::Read> = Vec::new();
+                let mut list: Vec<ReadRule> = Vec::new();
                 for elem in elems {
                     let lit = string_value(elem, "reads")?;
-                    let read = reads::parse(&lit.value()).map_err(|msg| {
-                        syn::Error::new(lit.span(), format!("invalid read: {msg}"))
+                    let read: ReadRule = lit.value().parse().map_err(|e: ReadRuleError| {
+                        syn::Error::new(lit.span(), format!("invalid read: {}", e.reason))
                     })?;
                     if list.contains(&read) {
                         return Err(syn::Error::new(lit.span(), "this read is declared twice"));
@@ -152,17 +164,43 @@ fn parse_manifest(args: Args) -> syn::Result<Manifest> {
             "missing `reads = [...]`: a gatherer declares what it reads (`reads = []` reads nothing)",
         ));
     };
-    Ok(Manifest {
-        name: match name {
-            Some(name) => name,
-            None => package("CARGO_PKG_NAME")?,
-        },
-        version: match version {
-            Some(version) => version,
-            None => package("CARGO_PKG_VERSION")?,
-        },
-        reads,
-    })
+    let name = match name {
+        Some(name) => name,
+        None => package("CARGO_PKG_NAME")?,
+    };
+    let version = match version {
+        Some(version) => version,
+        None => package("CARGO_PKG_VERSION")?,
+    };
+    let mut manifest = Manifest::new(name, version, reads);
+    if let Some(contract) = contract {
+        manifest.contract = contract;
+    }
+    Ok(manifest)
+}
+
+/// The manifest as a constant and, on wasm32, as the custom section the host reads before
+/// instantiating.
+fn manifest_tokens(manifest: &Manifest) -> TokenStream2 {
+    let json = manifest.to_json();
+    let bytes = syn::LitByteStr::new(json.as_bytes(), Span::call_site());
+    let len = json.len();
+    let section = MANIFEST_SECTION;
+    quote! {
+        /// The gatherer's manifest (JSON), as embedded in the component.
+        #[doc(hidden)]
+        pub const __WAGATHER_MANIFEST: &str = #json;
+
+        #[cfg(target_arch = "wasm32")]
+        #[doc(hidden)]
+        #[allow(
+            unsafe_code,
+            reason = "a custom section is a `link_section` static, which Rust marks unsafe"
+        )]
+        #[unsafe(link_section = #section)]
+        #[used]
+        static __WAGATHER_MANIFEST_SECTION: [u8; #len] = *#bytes;
+    }
 }
 
 fn check_signature(function: &ItemFn) -> syn::Result<()> {
@@ -227,34 +265,13 @@ fn expand(args: Args, function: ItemFn) -> syn::Result<TokenStream2> {
     let manifest = parse_manifest(args)?;
     check_signature(&function)?;
 
-    let json = serde_json::json!({
-        "contract": CONTRACT,
-        "name": manifest.name,
-        "version": manifest.version,
-        "reads": manifest.reads.iter().map(reads::Read::to_json).collect::<Vec<_>>(),
-    })
-    .to_string();
-    let bytes = syn::LitByteStr::new(json.as_bytes(), Span::call_site());
-    let len = json.len();
+    let manifest = manifest_tokens(&manifest);
     let ident = &function.sig.ident;
 
     Ok(quote! {
         #function
 
-        /// The gatherer's manifest (JSON), as embedded in the component.
-        #[doc(hidden)]
-        pub const __WAGATHER_MANIFEST: &str = #json;
-
-        // The manifest as the custom section the host reads before instantiating.
-        #[cfg(target_arch = "wasm32")]
-        #[doc(hidden)]
-        #[allow(
-            unsafe_code,
-            reason = "a custom section is a `link_section` static, which Rust marks unsafe"
-        )]
-        #[unsafe(link_section = "wagather-manifest")]
-        #[used]
-        static __WAGATHER_MANIFEST_SECTION: [u8; #len] = *#bytes;
+        #manifest
 
         #[cfg(target_arch = "wasm32")]
         #[allow(
@@ -267,7 +284,7 @@ fn expand(args: Args, function: ItemFn) -> syn::Result<TokenStream2> {
             impl ::wagather_sdk::bindings::Guest for __WagatherGatherer {
                 fn gather(
                     config: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
-                ) -> ::wagather_sdk::bindings::GatherOutput {
+                ) -> ::std::result::Result<(), ::wagather_sdk::bindings::GatherError> {
                     ::wagather_sdk::__private::run_exported(config, #ident)
                 }
             }
@@ -285,19 +302,4 @@ fn expand(args: Args, function: ItemFn) -> syn::Result<TokenStream2> {
             ::wagather_sdk::__private::run(config, #ident)
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn contract_is_the_wit_package() {
-        let wit =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/gatherer.wit"))
-                .unwrap();
-        let package = wit
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("package "))
-            .unwrap();
-        assert_eq!(package.trim_end_matches(';'), super::CONTRACT);
-    }
 }

@@ -74,17 +74,46 @@ pub enum Error {
         /// What was inconsistent.
         reason: String,
     },
-    /// A record name or record was refused before it reached the host.
-    #[error("invalid record {name:?}: {reason}")]
-    InvalidRecord {
+    /// A record was refused, by the SDK's own check of its name or by the host.
+    #[error("record {name:?} refused: {refusal}")]
+    RecordRefused {
         /// The record name as given.
         name: String,
         /// Why it was refused.
-        reason: String,
+        refusal: RecordRefusal,
     },
     /// Request parameters (list options, object or namespace names) that the API would refuse.
     #[error("invalid request parameters: {0}")]
     InvalidParams(String),
+    /// Anything else, in the gatherer's own words (`ctx.error("...")`).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Why a record was refused; the host's answer to `output.write-record`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordRefusal {
+    /// The name breaks the record-name rules ([`wagather_contract::record`]).
+    #[error("invalid name: {0}")]
+    InvalidName(String),
+    /// The archive path is already written, by this gatherer or another.
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    /// A record budget of the run is spent.
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Error::Other(message)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Error::Other(message.to_owned())
+    }
 }
 
 /// The parts of a Kubernetes `Status` that say what went wrong.

@@ -1,18 +1,17 @@
-//! The run context: records and non-fatal errors.
+//! The run context: records go to the host as they are made, errors are reported as they
+//! happen.
+//!
+//! In a component, [`Gather::record_json`] and its siblings hand each record to the host
+//! through the `output.write-record` import, which checks and archives it before returning: a
+//! gatherer never holds the archive in its own memory, and a run stopped by its deadline, a
+//! trap or a limit keeps what it wrote. On the host target (unit tests) the records are kept
+//! in the context instead, under the same name rules and the same duplicate check, and
+//! [`Gather::finish`] returns them as an [`Output`].
 
-use crate::error::{Error, Result};
-use std::collections::HashSet;
+use crate::error::{Error, RecordRefusal, Result};
+pub use wagather_contract::RecordFormat;
 
-/// How the host names a record in the archive: JSON records get `.json` appended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecordFormat {
-    /// JSON data; archived as `<name>.json`.
-    Json,
-    /// Any bytes; archived as `<name>`.
-    Raw,
-}
-
-/// One file of the archive.
+/// One file of the archive, as a unit test sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     /// Relative archive path, without the `.json` of JSON records.
@@ -26,20 +25,17 @@ pub struct Record {
 impl Record {
     /// The path the host writes this record to.
     pub fn archive_path(&self) -> String {
-        match self.format {
-            RecordFormat::Json => format!("{}.json", self.name),
-            RecordFormat::Raw => self.name.clone(),
-        }
+        wagather_contract::archive_path(&self.name, self.format)
     }
 }
 
-/// What one run produced: the records and the non-fatal errors, in order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What one run produced, as a unit test sees it (host target only).
+#[derive(Debug, Default)]
 pub struct Output {
-    /// The records.
+    /// The records, in the order they were written.
     pub records: Vec<Record>,
-    /// Error messages; a gatherer's returned error is the last one.
-    pub errors: Vec<String>,
+    /// The errors reported; a gatherer's returned error is the last one.
+    pub errors: Vec<Error>,
 }
 
 impl Output {
@@ -49,7 +45,7 @@ impl Output {
     }
 }
 
-/// The operator's per-gatherer configuration, as key/value pairs in the order given.
+/// The operator's configuration of this gatherer, as key/value pairs in the order given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     entries: Vec<(String, String)>,
@@ -76,13 +72,12 @@ impl Config {
     }
 }
 
-/// The context of one gatherer run: collects records and non-fatal errors.
+/// The context of one gatherer run.
 #[derive(Debug, Default)]
 pub struct Gather {
     config: Config,
-    records: Vec<Record>,
-    errors: Vec<String>,
-    archive_paths: HashSet<String>,
+    #[cfg(not(target_arch = "wasm32"))]
+    kept: Kept,
 }
 
 impl Gather {
@@ -99,9 +94,9 @@ impl Gather {
         &self.config
     }
 
-    /// Adds a JSON record named `name` (archived as `name.json`).
+    /// Writes a JSON record named `name` (archived as `name.json`).
     ///
-    /// `metadata.managedFields` is dropped from the value and from every element of a top-level
+    /// `metadata.managedFields` is left out of the value and of every element of a top-level
     /// `items` array, as the Insights Operator does: it is large and says nothing about the
     /// cluster's state.
     pub fn record_json(
@@ -110,94 +105,115 @@ impl Gather {
         value: &impl serde::Serialize,
     ) -> Result<()> {
         let name = name.into();
-        if name.ends_with(".json") {
-            return Err(Error::InvalidRecord {
-                name,
-                reason: "JSON record names have no extension: the host appends \".json\"".into(),
-            });
-        }
+        check_name(&name, RecordFormat::Json)?;
         let data = crate::managed_fields::to_vec(value).map_err(|source| Error::Encode {
             what: format!("record {name:?}"),
             source,
         })?;
-        self.push(Record {
-            name,
-            format: RecordFormat::Json,
-            data,
-        })
+        self.write(name, RecordFormat::Json, data)
     }
 
-    /// Adds a record of raw bytes named `name` (archived as `name`).
+    /// Writes already-encoded JSON as a JSON record named `name` (archived as `name.json`),
+    /// byte for byte.
+    pub fn record_json_bytes(&mut self, name: impl Into<String>, data: Vec<u8>) -> Result<()> {
+        let name = name.into();
+        check_name(&name, RecordFormat::Json)?;
+        self.write(name, RecordFormat::Json, data)
+    }
+
+    /// Writes a record of raw bytes named `name` (archived as `name`).
     pub fn record_raw(&mut self, name: impl Into<String>, data: impl Into<Vec<u8>>) -> Result<()> {
-        self.push(Record {
-            name: name.into(),
-            format: RecordFormat::Raw,
-            data: data.into(),
-        })
+        let name = name.into();
+        check_name(&name, RecordFormat::Raw)?;
+        self.write(name, RecordFormat::Raw, data.into())
     }
 
-    /// Reports a non-fatal error; the run goes on and its records are kept.
-    pub fn error(&mut self, message: impl std::fmt::Display) {
-        self.errors.push(message.to_string());
-    }
-
-    /// The records added so far.
-    pub fn records(&self) -> &[Record] {
-        &self.records
-    }
-
-    /// The errors reported so far.
-    pub fn errors(&self) -> &[String] {
-        &self.errors
-    }
-
-    /// Ends the run: everything gathered, and `result`'s error (if any) as the last error.
-    pub fn finish(mut self, result: Result<()>) -> Output {
-        if let Err(err) = result {
-            self.errors.push(err.to_string());
-        }
-        Output {
-            records: self.records,
-            errors: self.errors,
-        }
-    }
-
-    fn push(&mut self, record: Record) -> Result<()> {
-        check_record_name(&record.name)?;
-        let path = record.archive_path();
-        if !self.archive_paths.insert(path.clone()) {
-            return Err(Error::InvalidRecord {
-                name: record.name,
-                reason: format!("another record is already archived as {path:?}"),
-            });
-        }
-        self.records.push(record);
-        Ok(())
+    /// Reports a non-fatal error: the run goes on and its records are kept. Takes the SDK's
+    /// [`Error`] (which the host reads by its kind) or a message.
+    pub fn error(&mut self, error: impl Into<Error>) {
+        self.report(error.into());
     }
 }
 
-/// Checks that `name` is a relative archive path that cannot escape the archive or collide with
-/// a differently spelled one: no leading `/`, no empty, `.` or `..` segments, no `\` or NUL.
-pub fn check_record_name(name: &str) -> Result<()> {
-    let problem = if name.is_empty() {
-        "is empty"
-    } else if name.starts_with('/') {
-        "must be relative (no leading '/')"
-    } else if name.contains('\\') {
-        "may not contain '\\' (segments are separated by '/')"
-    } else if name.contains('\0') {
-        "may not contain NUL"
-    } else if name.split('/').any(str::is_empty) {
-        "has an empty segment"
-    } else if name.split('/').any(|s| s == "." || s == "..") {
-        "may not contain '.' or '..' segments"
-    } else {
-        return Ok(());
-    };
-    Err(Error::InvalidRecord {
-        name: name.to_owned(),
-        reason: format!("the name {problem}"),
-    })
+/// The SDK's own check of a name, so that the author gets the error where the record is made
+/// rather than from the host.
+fn check_name(name: &str, format: RecordFormat) -> Result<()> {
+    wagather_contract::check_record_name(name, format)
+        .map(drop)
+        .map_err(|e| Error::RecordRefused {
+            name: name.to_owned(),
+            refusal: RecordRefusal::InvalidName(e.to_string()),
+        })
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Gather {
+    fn write(&mut self, name: String, format: RecordFormat, data: Vec<u8>) -> Result<()> {
+        crate::bindings::write_record(&name, format, &data).map_err(|refusal| {
+            Error::RecordRefused {
+                name,
+                refusal,
+            }
+        })
+    }
+
+    fn report(&mut self, error: Error) {
+        crate::bindings::report_error(&error);
+    }
+
+    /// Ends the run: the export's result.
+    pub fn finish(self, result: Result<()>) -> Result<()> {
+        result
+    }
+}
+
+/// What a run on the host target kept.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Default)]
+struct Kept {
+    output: Output,
+    paths: std::collections::HashSet<String>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Gather {
+    fn write(&mut self, name: String, format: RecordFormat, data: Vec<u8>) -> Result<()> {
+        let record = Record { name, format, data };
+        let path = record.archive_path();
+        if self.kept.paths.contains(&path) {
+            return Err(Error::RecordRefused {
+                refusal: RecordRefusal::Duplicate(format!(
+                    "another record is already archived as {path:?}"
+                )),
+                name: record.name,
+            });
+        }
+        self.kept.paths.insert(path);
+        self.kept.output.records.push(record);
+        Ok(())
+    }
+
+    fn report(&mut self, error: Error) {
+        self.kept.output.errors.push(error);
+    }
+
+    /// The records written so far.
+    pub fn records(&self) -> &[Record] {
+        &self.kept.output.records
+    }
+
+    /// The errors reported so far.
+    pub fn errors(&self) -> &[Error] {
+        &self.kept.output.errors
+    }
+
+    /// Ends the run: everything written, and `result`'s error (if any) as the last error.
+    pub fn finish(mut self, result: Result<()>) -> Output {
+        if let Err(err) = result {
+            self.kept.output.errors.push(err);
+        }
+        self.kept.output
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +266,15 @@ mod tests {
     }
 
     #[test]
+    fn record_json_bytes_keeps_the_bytes() {
+        let mut gather = Gather::default();
+        let bytes = br#"{"b":1,"a":"\u003c","metadata":{"managedFields":[]}}"#.to_vec();
+        gather.record_json_bytes("as/is", bytes.clone()).unwrap();
+        assert_eq!(gather.records()[0].data, bytes);
+        assert_eq!(gather.records()[0].archive_path(), "as/is.json");
+    }
+
+    #[test]
     fn valid_names_are_accepted() {
         let mut gather = Gather::default();
         for name in [
@@ -265,23 +290,23 @@ mod tests {
     }
 
     #[test]
-    fn bad_names_are_refused() {
+    fn bad_names_are_refused_with_the_contract_rules() {
         for (name, reason) in [
             ("", "empty"),
-            ("/etc/passwd", "relative"),
-            ("a/../../etc", "'..'"),
-            ("..", "'..'"),
-            ("a/./b", "'.'"),
+            ("/etc/passwd", "absolute"),
+            ("a/../../etc", ".. segment"),
+            ("a/./b", ". segment"),
             ("a//b", "empty segment"),
-            ("a/", "empty segment"),
-            ("a\\b", "'\\'"),
-            ("a\0b", "NUL"),
+            ("a/", "ends with /"),
+            ("a\\b", "backslash"),
+            ("a\0b", "control"),
+            ("insights-operator/gathers.json", "reserved"),
         ] {
             let mut gather = Gather::default();
             match gather.record_raw(name, "x") {
-                Err(Error::InvalidRecord {
+                Err(Error::RecordRefused {
                     name: got,
-                    reason: why,
+                    refusal: RecordRefusal::InvalidName(why),
                 }) => {
                     assert_eq!(got, name);
                     assert!(why.contains(reason), "{name:?}: {why}");
@@ -298,12 +323,18 @@ mod tests {
         gather.record_json("a/b", &json!({})).unwrap();
         assert!(matches!(
             gather.record_json("a/b", &json!({})),
-            Err(Error::InvalidRecord { .. })
+            Err(Error::RecordRefused {
+                refusal: RecordRefusal::Duplicate(_),
+                ..
+            })
         ));
         // Same file in the archive, spelled differently.
         assert!(matches!(
             gather.record_raw("a/b.json", "x"),
-            Err(Error::InvalidRecord { .. })
+            Err(Error::RecordRefused {
+                refusal: RecordRefusal::Duplicate(_),
+                ..
+            })
         ));
         // Raw "a/b" and JSON "a/b" (archived as a/b.json) are different files.
         gather.record_raw("a/b", "x").unwrap();
@@ -315,7 +346,10 @@ mod tests {
         let mut gather = Gather::default();
         assert!(matches!(
             gather.record_json("a.json", &json!({})),
-            Err(Error::InvalidRecord { .. })
+            Err(Error::RecordRefused {
+                refusal: RecordRefusal::InvalidName(_),
+                ..
+            })
         ));
     }
 
@@ -327,10 +361,9 @@ mod tests {
         gather.error("first problem");
         let output = gather.finish(Err(Error::InvalidParams("boom".into())));
         assert_eq!(output.records.len(), 1);
-        assert_eq!(
-            output.errors,
-            ["first problem", "invalid request parameters: boom"]
-        );
+        let errors: Vec<String> = output.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors, ["first problem", "invalid request parameters: boom"]);
+        assert!(matches!(output.errors[0], Error::Other(_)));
     }
 
     #[test]

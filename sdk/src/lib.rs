@@ -6,7 +6,7 @@
 //! - [`Client`]: one generic, typed client over any [`Resource`]; the resource's scope decides
 //!   at compile time whether it is listed directly (cluster-scoped) or through
 //!   [`Client::namespaced`] / [`Client::all_namespaces`] (namespaced).
-//! - [`Gather`]: the run context that collects records and non-fatal errors.
+//! - [`Gather`]: the run context; records go to the host as they are written.
 //! - [`macro@gatherer`]: the attribute that exports a function as the component's entry point
 //!   and embeds the manifest of what it reads.
 //! - [`meta`]: the metadata of generated kinds, timestamps kept as the server's text.
@@ -59,7 +59,7 @@ pub mod bindings;
 pub mod __private;
 
 pub use client::{AllNamespaces, Client, InNamespace, List, get_raw};
-pub use error::{Error, Result, Status};
+pub use error::{Error, RecordRefusal, Result, Status};
 pub use gather::{Config, Gather, Output, Record, RecordFormat};
 pub use params::{ListParams, VersionMatch};
 pub use resource::{ObjectMetadata, Resource, ResourceExt, scope};
@@ -69,7 +69,8 @@ pub use k8s_openapi;
 pub use serde_json;
 
 /// The WIT contract this SDK implements; the `#[gatherer]` manifest names it too.
-pub const CONTRACT: &str = "wagather:gatherer@0.1.0";
+pub use wagather_contract::CONTRACT;
+pub use wagather_contract::{Manifest, ReadRule};
 
 /// Everything a gatherer usually needs: `use wagather_sdk::prelude::*;`.
 pub mod prelude {
@@ -79,19 +80,4 @@ pub mod prelude {
     pub use crate::params::ListParams;
     pub use crate::resource::{ObjectMetadata, Resource, ResourceExt};
     pub use wagather_sdk_macros::gatherer;
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn contract_is_the_wit_package() {
-        let wit =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/gatherer.wit"))
-                .unwrap();
-        let package = wit
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("package "))
-            .unwrap();
-        assert_eq!(package.trim_end_matches(';'), super::CONTRACT);
-    }
 }

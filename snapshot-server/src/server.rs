@@ -19,6 +19,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use wagather_contract::{ApiPath, Discovery, RequestInfo, Verb, parse_path};
 
 use crate::catalog::api_version;
 use crate::selector::{FieldSelector, LabelSelector};
@@ -207,40 +208,54 @@ async fn handle(
         }
         .into_response();
     }
-    let query: HashMap<String, String> =
-        form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    if matches!(uri.path(), "/healthz" | "/readyz" | "/livez") {
+        return Response::new(Body::from("ok"));
+    }
+    // The same grammar the host's policy reads guests' paths with: what the policy allowed
+    // as one resource is served as that resource, never as another.
+    let parsed = match parse_path(path_and_query) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return ApiError {
+                code: StatusCode::NOT_FOUND,
+                reason: "NotFound",
+                message: e.reason,
+                details: json!({}),
+            }
+            .into_response();
+        }
+    };
+    // The first value of a repeated parameter counts, as on the API server.
+    let mut query: HashMap<String, String> = HashMap::new();
+    for (key, value) in parsed.query {
+        query.entry(key).or_insert(value);
+    }
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let path = percent_encoding::percent_decode_str(uri.path())
-        .decode_utf8_lossy()
-        .into_owned();
-    let segs: Vec<&str> = path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
     let req = Request {
         snap: &snap,
         query: &query,
         accept,
     };
-    let result = match segs.as_slice() {
-        ["version"] => version(&snap),
-        ["healthz" | "readyz" | "livez"] => Ok(Response::new(Body::from("ok"))),
-        ["api"] => ok_json(
+    let result = match &parsed.path {
+        ApiPath::Discovery(Discovery::Version) => version(&snap),
+        ApiPath::Discovery(Discovery::Api) => ok_json(
             json!({"kind": "APIVersions", "versions": ["v1"],
                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": ""}]})
             .to_string(),
         ),
-        ["apis"] => api_group_list(&snap),
-        ["apis", group] => api_group(&snap, group),
-        ["api", "v1", rest @ ..] => req.resource_path("", "v1", rest),
-        ["apis", group, version, rest @ ..] => req.resource_path(group, version, rest),
-        _ => Err(ApiError::not_found_path()),
+        ApiPath::Discovery(Discovery::Apis) => api_group_list(&snap),
+        ApiPath::Discovery(Discovery::Group { group }) => api_group(&snap, group),
+        ApiPath::Discovery(Discovery::CoreResources { version }) => {
+            req.resource_list("", version)
+        }
+        ApiPath::Discovery(Discovery::GroupResources { group, version }) => {
+            req.resource_list(group, version)
+        }
+        ApiPath::Resource(info) => req.resource(info),
     };
     result.unwrap_or_else(ApiError::into_response)
 }
@@ -342,21 +357,20 @@ impl Request<'_> {
         self.query.get(name).map(String::as_str)
     }
 
-    fn resource_path(
-        &self,
-        group: &str,
-        version: &str,
-        rest: &[&str],
-    ) -> Result<Response, ApiError> {
-        if !self
-            .snap
+    fn served(&self, group: &str, version: &str) -> bool {
+        self.snap
             .groups()
             .get(group)
             .is_some_and(|vs| vs.contains(&version))
-        {
+    }
+
+    /// A resource request, as the contract's request grammar reads the path.
+    fn resource(&self, info: &RequestInfo) -> Result<Response, ApiError> {
+        let (group, version) = (info.group.as_str(), info.version.as_str());
+        if !self.served(group, version) {
             return Err(ApiError::not_found_path());
         }
-        if self.param("watch").is_some_and(|w| w == "true" || w == "1") {
+        if info.verb == Verb::Watch {
             return Err(ApiError {
                 code: StatusCode::METHOD_NOT_ALLOWED,
                 reason: "MethodNotAllowed",
@@ -364,44 +378,37 @@ impl Request<'_> {
                 details: json!({}),
             });
         }
-        let res = |plural: &str| {
-            self.snap
-                .resource(group, version, plural)
-                .ok_or_else(ApiError::not_found_path)
-        };
-        match rest {
-            [] => self.resource_list(group, version),
-            [plural] => {
-                let r = res(plural)?;
-                self.list(group, version, plural, r, None)
-            }
-            [plural, name] | [plural, name, "status"] => {
-                let r = res(plural)?;
-                if r.namespaced {
+        let plural = info.resource.as_str();
+        let r = self
+            .snap
+            .resource(group, version, plural)
+            .ok_or_else(ApiError::not_found_path)?;
+        let ns = info.namespace.as_deref();
+        if ns.is_some() != r.namespaced && info.name.is_some() {
+            // A namespaced object is addressed in its namespace, a cluster-scoped one without.
+            return Err(ApiError::not_found_path());
+        }
+        match (ns, info.name.as_deref(), info.subresource.as_deref()) {
+            (ns, None, None) => {
+                if ns.is_some() && !r.namespaced {
                     return Err(ApiError::not_found_path());
                 }
-                self.get(group, version, plural, r, "", name)
+                self.list(group, version, plural, r, ns)
             }
-            ["namespaces", ns, plural] => {
-                let r = res(plural)?;
-                if !r.namespaced {
-                    return Err(ApiError::not_found_path());
-                }
-                self.list(group, version, plural, r, Some(ns))
+            (ns, Some(name), None | Some("status")) => {
+                self.get(group, version, plural, r, ns.unwrap_or(""), name)
             }
-            ["namespaces", ns, plural, name] | ["namespaces", ns, plural, name, "status"] => {
-                let r = res(plural)?;
-                if !r.namespaced {
-                    return Err(ApiError::not_found_path());
-                }
-                self.get(group, version, plural, r, ns, name)
+            (Some(ns), Some(name), Some("log")) if group.is_empty() && plural == "pods" => {
+                self.pod_log(ns, name)
             }
-            ["namespaces", ns, "pods", name, "log"] if group.is_empty() => self.pod_log(ns, name),
             _ => Err(ApiError::not_found_path()),
         }
     }
 
     fn resource_list(&self, group: &str, version: &str) -> Result<Response, ApiError> {
+        if !self.served(group, version) {
+            return Err(ApiError::not_found_path());
+        }
         let mut resources = Vec::new();
         for (id, r) in &self.snap.resources {
             if id.group != group || id.version != version {

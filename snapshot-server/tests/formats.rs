@@ -493,3 +493,47 @@ async fn discovery_tables_and_statuses() {
     assert_eq!((code, s["reason"].as_str()), (400, Some("BadRequest")));
     server.shutdown().await;
 }
+
+/// The contract's table of paths, read by the server: a path the grammar refuses is a 404
+/// that says why (the same words the host's policy denies it with), a watch is a 405, and
+/// every other row is served (or not found) as the resource the grammar names. Rows an HTTP
+/// request line cannot carry (spaces, non-ASCII, a fragment, no leading `/`) stop at the HTTP
+/// layer and are left to the policy's test of the same table.
+#[tokio::test]
+async fn the_contract_path_table_is_read_the_same_way() {
+    use wagather_contract::request::{PATH_TABLE, describe_for_table};
+    let (server, _) = serve(&archive_dir()).await;
+    let url = server.url();
+    let mut sent = 0;
+    for (path, expected) in PATH_TABLE {
+        let carried = path.starts_with('/')
+            && path.bytes().all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
+        if !carried {
+            continue;
+        }
+        sent += 1;
+        let parsed = wagather_contract::parse_path(path);
+        assert_eq!(&describe_for_table(&parsed), expected, "{path}");
+        let (code, body, json) = http(&url, "GET", path, None).await;
+        match (*expected, &parsed) {
+            ("error", Err(e)) if *path != "/healthz" => {
+                assert_eq!(code, 404, "{path}: {body}");
+                assert_eq!(json["message"], e.reason.as_str(), "{path}");
+            }
+            ("error", _) => assert_eq!(code, 200, "{path}: the server's own probe"),
+            (row, Ok(_)) if row.starts_with("watch") => assert_eq!(code, 405, "{path}: {body}"),
+            (_, Ok(_)) => {
+                assert!(code == 200 || code == 404, "{path}: {code} {body}");
+                // Not refused for its shape: a 404 here is about the resource or object.
+                let message = json["message"].as_str().unwrap_or_default();
+                assert!(
+                    !message.contains("path") || message.contains("could not find"),
+                    "{path}: {message}"
+                );
+            }
+            (row, Err(e)) => panic!("{path}: {row} but the grammar refused it: {e}"),
+        }
+    }
+    assert!(sent >= 40, "only {sent} rows were sent");
+    server.shutdown().await;
+}

@@ -1,7 +1,7 @@
 //! Real `kubectl` against the snapshot server, its output checked against the archive's files.
 //!
-//! kubectl is found on PATH (`scripts/install-kubectl.sh` installs it). Without it these tests
-//! print a loud SKIPPED banner and return.
+//! kubectl is found on PATH (`scripts/install-kubectl.sh` installs it, as CI does). Without it
+//! these tests fail: a check that cannot run has not passed.
 
 mod common;
 
@@ -19,16 +19,17 @@ struct Kubectl {
 }
 
 impl Kubectl {
-    /// Serves `snapshot` and prepares a kubeconfig; None (after the banner) without kubectl.
-    async fn start(test: &str, snapshot: &Path) -> Option<Kubectl> {
+    /// Serves `snapshot` and prepares a kubeconfig; fails the test without kubectl.
+    async fn start(test: &str, snapshot: &Path) -> Kubectl {
         let Some(bin) = kubectl() else {
-            no_kubectl(test);
-            return None;
+            panic!(
+                "{test}: kubectl is not on PATH; install it with snapshot-server/scripts/install-kubectl.sh"
+            );
         };
         let (server, _) = serve(snapshot).await;
         let dir = tempfile::tempdir().unwrap();
         write_kubeconfig(&server.url(), &dir.path().join("kubeconfig")).unwrap();
-        Some(Kubectl { bin, dir, server })
+        Kubectl { bin, dir, server }
     }
 
     /// Runs kubectl off the async runtime (the server runs on it).
@@ -84,9 +85,7 @@ fn condition(obj: &Value, kind: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_clusteroperators_prints_every_operator_with_its_conditions() {
-    let Some(k) = Kubectl::start("get_clusteroperators", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("get_clusteroperators", &archive_dir()).await;
     let out = k.ok(&["get", "clusteroperators"]).await;
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(
@@ -125,9 +124,7 @@ async fn get_clusteroperators_prints_every_operator_with_its_conditions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_nodes_json_returns_the_archive_nodes() {
-    let Some(k) = Kubectl::start("get_nodes_json", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("get_nodes_json", &archive_dir()).await;
     let out: Value = serde_json::from_str(&k.ok(&["get", "nodes", "-o", "json"]).await).unwrap();
     let items = out["items"].as_array().unwrap();
     let mut names: Vec<String> = items
@@ -151,9 +148,7 @@ async fn get_nodes_json_returns_the_archive_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_pods_all_namespaces_pages_one_by_one() {
-    let Some(k) = Kubectl::start("get_pods_chunked", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("get_pods_chunked", &archive_dir()).await;
     let out = k
         .run(&["get", "pods", "-A", "--chunk-size=1", "-v=6"])
         .await;
@@ -193,9 +188,7 @@ async fn get_pods_all_namespaces_pages_one_by_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn label_and_field_selectors_filter_like_the_api_server() {
-    let Some(k) = Kubectl::start("selectors", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("selectors", &archive_dir()).await;
     let pods = archive_pods();
     let names = |out: String| -> Vec<String> {
         let mut v: Vec<String> = out
@@ -338,9 +331,7 @@ async fn label_and_field_selectors_filter_like_the_api_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_resources_lists_the_catalog() {
-    let Some(k) = Kubectl::start("api_resources", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("api_resources", &archive_dir()).await;
     let out = k.ok(&["api-resources", "--no-headers"]).await;
     let catalog: Value = serde_json::from_str(
         &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/kinds.json"))
@@ -385,9 +376,7 @@ async fn api_resources_lists_the_catalog() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_version_reports_the_nodes_kubelet_version() {
-    let Some(k) = Kubectl::start("raw_version", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("raw_version", &archive_dir()).await;
     let v: Value = serde_json::from_str(&k.ok(&["get", "--raw", "/version"]).await).unwrap();
     let nodes = files(&archive_dir().join("config/node"));
     let first = nodes
@@ -406,9 +395,7 @@ async fn raw_version_reports_the_nodes_kubelet_version() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_kubernetes_statuses() {
-    let Some(k) = Kubectl::start("errors", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("errors", &archive_dir()).await;
     let out = k.run(&["get", "clusteroperator", "no-such-operator"]).await;
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -428,9 +415,7 @@ async fn errors_are_kubernetes_statuses() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_of_a_pod_with_tail() {
-    let Some(k) = Kubectl::start("logs", &archive_dir()).await else {
-        return;
-    };
+    let k = Kubectl::start("logs", &archive_dir()).await;
     let log = std::fs::read_to_string(archive_dir().join(
         "conditional/namespaces/openshift-monitoring/pods/alertmanager-main-0/containers/alertmanager/logs/last-50-lines.log",
     ))
@@ -471,9 +456,7 @@ async fn logs_of_a_pod_with_tail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn must_gather_through_kubectl() {
-    let Some(k) = Kubectl::start("must_gather", &fixtures().join("must-gather")).await else {
-        return;
-    };
+    let k = Kubectl::start("must_gather", &fixtures().join("must-gather")).await;
     let out = k.ok(&["get", "pods", "-n", "web", "-o", "name"]).await;
     assert_eq!(out.lines().collect::<Vec<_>>(), ["pod/web-1", "pod/web-2"]);
     let out = k

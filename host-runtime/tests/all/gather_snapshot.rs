@@ -2,21 +2,10 @@
 //! real snapshot server and read with the real kube client.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use wagather_host::{ApiEndpoint, GatherOptions, gather_to_archive};
-use wagather_snapshot::{Snapshot, SnapshotServer};
+use wagather_host::{GatherOptions, GathererSpec, Outcome};
 
-use crate::guests::{
-    errors_text, gathers_json, guest, read_archive, runtime, sample_snapshot, status,
-};
-
-pub async fn start_sample_server() -> SnapshotServer {
-    let snapshot = Snapshot::load(&sample_snapshot()).expect("load the bundled snapshot");
-    SnapshotServer::start(Arc::new(snapshot), ([127, 0, 0, 1], 0).into())
-        .await
-        .expect("start snapshot server")
-}
+use crate::guests::{errors_text, gather, gathers_json, read_archive, sample_snapshot, start_sample_server, status};
 
 /// The sample's ClusterOperators by name, as the gatherer should write them:
 /// unchanged except for `metadata.managedFields`.
@@ -67,23 +56,13 @@ pub fn archived_cluster_operators(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_operators_from_the_snapshot() {
-    let gatherer = guest("cluster-operators");
     let server = start_sample_server().await;
-    let api = ApiEndpoint::Server(server.url())
-        .client()
-        .await
-        .expect("client");
-    let out = tempfile::tempdir().expect("tempdir");
-
-    let summary = gather_to_archive(
-        &runtime(),
-        &[gatherer],
-        &api,
+    let (_out, summary) = gather(
+        &server.url(),
+        &[GathererSpec::file(wagather_guests::CLUSTER_OPERATORS)],
         &GatherOptions::default(),
-        out.path(),
     )
-    .await
-    .expect("gather");
+    .await;
     server.shutdown().await;
 
     let entries = read_archive(&summary.archive);
@@ -126,29 +105,21 @@ async fn cluster_operators_from_the_snapshot() {
         "{report:#}"
     );
 
+    assert_eq!(report["outcome"]["kind"], "completed", "{report:#}");
     assert_eq!(summary.reports.len(), 1);
-    assert_eq!(summary.reports[0].records_count, 31);
+    assert_eq!(summary.reports[0].metrics.records, 31);
+    assert_eq!(summary.reports[0].outcome, Outcome::Completed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undeclared_read_is_denied_and_still_archived() {
-    let gatherer = guest("test-guest-undeclared-read");
     let server = start_sample_server().await;
-    let api = ApiEndpoint::Server(server.url())
-        .client()
-        .await
-        .expect("client");
-    let out = tempfile::tempdir().expect("tempdir");
-
-    let summary = gather_to_archive(
-        &runtime(),
-        &[gatherer],
-        &api,
+    let (_out, summary) = gather(
+        &server.url(),
+        &[GathererSpec::file(wagather_guests::TEST_GUEST_UNDECLARED_READ)],
         &GatherOptions::default(),
-        out.path(),
     )
-    .await
-    .expect("gather");
+    .await;
     server.shutdown().await;
 
     assert!(summary.archive.is_file());
@@ -163,9 +134,9 @@ async fn undeclared_read_is_denied_and_still_archived() {
         report["api_calls"], 0,
         "a denied request must not reach the API: {report:#}"
     );
-    // The guest asks twice and passes the second denial on with `?`: the
-    // report lists the host's note once, with the count, and not the
-    // guest's restatement of the same denial.
+    // The guest asks twice and passes the second denial on with `?`: the report lists the
+    // host's denial once, with the count, and not the guest's restatement of the same denial
+    // (recognised by its type, not its wording).
     assert_eq!(report["denied_requests"], 2, "{report:#}");
     let errors: Vec<&str> = report["errors"]
         .as_array()
@@ -189,6 +160,10 @@ async fn undeclared_read_is_denied_and_still_archived() {
         1,
         "the denial is listed more than once: {errors:#?}"
     );
+    assert_eq!(report["outcome"]["kind"], "failed", "{report:#}");
+    assert_eq!(report["events"].as_array().map(Vec::len), Some(1), "{report:#}");
+    assert_eq!(report["events"][0]["kind"], "denied");
+    assert_eq!(report["events"][0]["count"], 2);
     assert!(
         archived_cluster_operators(&entries).is_empty(),
         "nothing may be gathered from the undeclared read"

@@ -1,28 +1,14 @@
-//! Builds the guest components once per test process and finds them.
+//! What the tests share: the guests (built once by `wagather-guests`), one runtime, the
+//! bundled snapshot, and readers for archives and `gathers.json`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use wagather_host::{Runtime, RuntimeOptions};
-
-/// Every guest the tests run: the SDK's (the example and undeclared-read) and the ones written
-/// with plain wit-bindgen (post and the hostile corpus, see `hostile.rs`).
-const GUESTS: &[&str] = &[
-    "cluster-operators",
-    "test-guest-undeclared-read",
-    "test-guest-post",
-    "test-guest-hostile-spin",
-    "test-guest-hostile-host-loop",
-    "test-guest-hostile-memory",
-    "test-guest-hostile-stack",
-    "test-guest-hostile-panic",
-    "test-guest-hostile-unreachable",
-    "test-guest-hostile-requests",
-    "test-guest-hostile-response",
-    "test-guest-hostile-records",
-    "test-guest-hostile-stdout",
-];
+use wagather_host::{
+    ApiEndpoint, GatherOptions, GatherSummary, GathererSpec, Runtime, RuntimeOptions,
+    gather_to_archive,
+};
+use wagather_snapshot::{Snapshot, SnapshotServer};
 
 pub fn workspace_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,67 +17,8 @@ pub fn workspace_dir() -> PathBuf {
         .to_owned()
 }
 
-/// The target directory this test binary was built into (where the guests go too).
-pub fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        let dir = PathBuf::from(dir);
-        return if dir.is_absolute() {
-            dir
-        } else {
-            workspace_dir().join(dir)
-        };
-    }
-    // <target>/<profile>/deps/all-<hash>
-    let exe = std::env::current_exe().expect("current exe");
-    exe.ancestors()
-        .nth(3)
-        .expect("test binary is in <target>/<profile>/deps")
-        .to_owned()
-}
-
-fn build(crates: &[&str]) -> Result<(), String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .arg("build")
-        .arg("--release")
-        .args(["--target", "wasm32-wasip2"])
-        .arg("--manifest-path")
-        .arg(workspace_dir().join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target_dir());
-    for name in crates {
-        command.args(["-p", name]);
-    }
-    let output = command
-        .output()
-        .map_err(|e| format!("could not run cargo: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "building {crates:?} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
-}
-
-/// Path of a guest component, building every test guest first (once per test process: one
-/// cargo invocation, a no-op when they are fresh).
-pub fn guest(crate_name: &str) -> PathBuf {
-    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    assert!(GUESTS.contains(&crate_name), "unknown guest {crate_name}");
-    if let Err(e) = BUILT.get_or_init(|| build(GUESTS)) {
-        panic!("{e}");
-    }
-    let path = target_dir()
-        .join("wasm32-wasip2/release")
-        .join(format!("{}.wasm", crate_name.replace('-', "_")));
-    assert!(path.is_file(), "{} was not built", path.display());
-    path
-}
-
-/// One runtime for the whole test process, with a compile cache so each
-/// component is compiled once however many tests load it.
+/// One runtime for the whole test process, with a compile cache so each component is
+/// compiled once however many tests load it.
 pub fn runtime() -> Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME
@@ -111,6 +38,48 @@ pub fn sample_snapshot() -> PathBuf {
     workspace_dir().join("testdata/insights-archive-sample")
 }
 
+pub async fn start_sample_server() -> SnapshotServer {
+    let snapshot = Snapshot::load(&sample_snapshot()).expect("load the bundled snapshot");
+    SnapshotServer::start(Arc::new(snapshot), ([127, 0, 0, 1], 0).into())
+        .await
+        .expect("start snapshot server")
+}
+
+/// A client of `url`.
+pub async fn client(url: &str) -> kube::Client {
+    ApiEndpoint::Server(url.to_owned())
+        .client()
+        .await
+        .expect("client")
+}
+
+/// Runs one period of `gatherers` against `url` into a fresh directory, which is returned
+/// with the summary (the archive lives as long as it does).
+pub async fn gather(
+    url: &str,
+    gatherers: &[GathererSpec],
+    options: &GatherOptions,
+) -> (tempfile::TempDir, GatherSummary) {
+    let api = client(url).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let summary = gather_to_archive(&runtime(), gatherers, &api, options, out.path())
+        .await
+        .expect("gather");
+    (out, summary)
+}
+
+/// Options that give `name` the configuration `pairs`.
+pub fn configured(mut options: GatherOptions, name: &str, pairs: &[(&str, &str)]) -> GatherOptions {
+    options.config.insert(
+        name.to_owned(),
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    );
+    options
+}
+
 /// Reads every entry of an archive as (path, bytes), in archive order.
 pub fn read_archive(path: &Path) -> Vec<(String, Vec<u8>)> {
     use std::io::Read;
@@ -127,12 +96,17 @@ pub fn read_archive(path: &Path) -> Vec<(String, Vec<u8>)> {
     entries
 }
 
+/// The entry at `path` of an archive's entries.
+pub fn entry<'a>(entries: &'a [(String, Vec<u8>)], path: &str) -> Option<&'a [u8]> {
+    entries
+        .iter()
+        .find(|(name, _)| name == path)
+        .map(|(_, data)| data.as_slice())
+}
+
 /// The `gathers.json` of an archive.
 pub fn gathers_json(entries: &[(String, Vec<u8>)]) -> serde_json::Value {
-    let (_, data) = entries
-        .iter()
-        .find(|(name, _)| name == "insights-operator/gathers.json")
-        .expect("gathers.json in archive");
+    let data = entry(entries, "insights-operator/gathers.json").expect("gathers.json in archive");
     serde_json::from_slice(data).expect("gathers.json is JSON")
 }
 

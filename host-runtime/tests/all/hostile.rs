@@ -1,74 +1,82 @@
 //! The host survives any guest, and a guest reads only what it declared.
 //!
-//! Every hostile gatherer in `test-guests/hostile-*` runs in ONE gather,
-//! concurrently, next to the honest `examples/cluster-operators` gatherer,
-//! against the bundled snapshot served over real HTTP. Each hostile outcome
-//! is asserted on its `gathers.json` entry in the written archive, and the
-//! honest gatherer must still deliver its 31 ClusterOperators untouched.
+//! The hostile gatherer (`test-guests/hostile`) runs once per attack, each instance under a
+//! name of its own and configured with its attack, all in ONE gather, concurrently, next to
+//! the honest `examples/cluster-operators` gatherer, against the bundled snapshot served over
+//! real HTTP. Each outcome is asserted on its `gathers.json` entry in the written archive, and
+//! the honest gatherer must still deliver its 31 ClusterOperators untouched.
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use wagather_host::limits::Limits;
-use wagather_host::policy::HostPolicy;
 use wagather_host::{
-    ApiEndpoint, GatherOptions, GathersJson, Runtime, RuntimeOptions, StatusReport,
-    gather_to_archive,
+    ApiEndpoint, Event, GatherOptions, GathererSpec, GathersJson, Limit, Limits, Outcome,
+    RunSpec, Runtime, RuntimeOptions, StatusReport, gather_to_archive,
 };
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
-use crate::guests::{guest, workspace_dir};
+use crate::guests::workspace_dir;
 
-/// The hostile crates, by manifest name (`test-guest-<name>` is the crate).
-const HOSTILE: &[&str] = &[
-    "hostile-spin",
-    "hostile-host-loop",
-    "hostile-memory",
-    "hostile-stack",
-    "hostile-panic",
-    "hostile-unreachable",
-    "hostile-requests",
-    "hostile-response",
-    "hostile-records",
-    "hostile-stdout",
+/// The attacks, each run as an instance named `hostile-<attack>`.
+const ATTACKS: &[&str] = &[
+    "spin",
+    "host-loop",
+    "memory",
+    "stack",
+    "panic",
+    "unreachable",
+    "requests",
+    "response",
+    "records",
+    "stdout",
 ];
 
 /// ClusterOperators in the bundled snapshot.
-const CLUSTER_OPERATORS: usize = 31;
+const CLUSTER_OPERATORS: u32 = 31;
 
-/// Forbidden requests `hostile-requests` tries before its flood, each
-/// denied by the policy.
+/// Forbidden requests the `requests` attack tries before its flood, each denied by the policy.
 const FORBIDDEN: u32 = 12;
 /// Requests of its flood (its default).
 const FLOOD: u32 = 10_000;
 
 const DEADLINE: Duration = Duration::from_secs(5);
-/// Small enough that `hostile-requests` gets through its share of the
-/// budget well within the deadline while the spinning guests take their CPU
-/// time slices on the same two workers.
+/// Small enough that the `requests` attack gets through its share of the budget well within
+/// the deadline while the spinning guests take their CPU time slices on the same two workers.
 const MAX_REQUESTS: u32 = 100;
 const MAX_RECORDS: u32 = 1000;
 const MEMORY: usize = 128 << 20;
-/// Tiny records `hostile-records` returns in the shared gather; the million
-/// of its default runs in a gather of its own, whose deadline leaves room for
-/// a debug-built host to take the list in.
-const TINY_RECORDS: usize = 20_000;
+/// Tiny records the `records` attack writes in the shared gather; the million of its default
+/// runs in a gather of its own.
+const TINY_RECORDS: u32 = 20_000;
 
-/// The honest and hostile guests' components (honest first), built once per test process.
-fn guests() -> &'static [PathBuf] {
-    static GUESTS: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    GUESTS.get_or_init(|| {
-        std::iter::once(guest("cluster-operators"))
-            .chain(
-                HOSTILE
-                    .iter()
-                    .map(|name| guest(&format!("test-guest-{name}"))),
-            )
-            .collect()
-    })
+/// The honest gatherer, then one hostile instance per attack.
+fn gatherers() -> Vec<GathererSpec> {
+    std::iter::once(GathererSpec::file(wagather_guests::CLUSTER_OPERATORS))
+        .chain(ATTACKS.iter().map(|attack| {
+            GathererSpec::named(&format!("hostile-{attack}"), wagather_guests::TEST_GUEST_HOSTILE)
+        }))
+        .collect()
+}
+
+/// Options that configure each hostile instance with its attack.
+fn attack_options(limits: Limits) -> GatherOptions {
+    let mut options = GatherOptions {
+        limits,
+        // Everything at once: isolation is what is under test.
+        parallel: ATTACKS.len() + 1,
+        ..GatherOptions::default()
+    };
+    for attack in ATTACKS {
+        let mut pairs = vec![("attack".to_owned(), (*attack).to_owned())];
+        if *attack == "records" {
+            pairs.push(("tiny-records".to_owned(), TINY_RECORDS.to_string()));
+        }
+        options.config.insert(format!("hostile-{attack}"), pairs);
+    }
+    options
 }
 
 /// A small runtime, far fewer workers than gatherers: a guest's code runs on
@@ -162,7 +170,6 @@ async fn cluster_operator_list_bytes(api: &kube::Client) -> u64 {
 
 #[test]
 fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
-    let guests = guests();
     let rt = tokio_runtime();
     rt.block_on(async {
         let server = snapshot_server().await;
@@ -180,16 +187,10 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
             max_total_response_bytes: list_bytes * 3 + list_bytes / 2,
             ..Limits::default()
         };
-        let options = GatherOptions {
-            limits: limits.clone(),
-            host_policy: HostPolicy::default(),
-            config: vec![("tiny-records".to_owned(), TINY_RECORDS.to_string())],
-            // Everything at once: isolation is what is under test.
-            parallel: guests.len(),
-        };
+        let options = attack_options(limits.clone());
         let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
         let out = tempfile::tempdir().expect("tempdir");
-        let summary = gather_to_archive(&runtime, guests, &api, &options, out.path())
+        let summary = gather_to_archive(&runtime, &gatherers(), &api, &options, out.path())
             .await
             .expect("the archive is written whatever the guests did");
 
@@ -200,27 +201,31 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
                 .expect("gathers.json in the archive"),
         )
         .expect("gathers.json parses");
-        assert_eq!(gathers.status_reports.len(), HOSTILE.len() + 1);
+        assert_eq!(gathers.status_reports.len(), ATTACKS.len() + 1);
 
-        // The honest gatherer: all 31 ClusterOperators, no error, and the
-        // record a hostile guest tried to forge is the real one.
+        // The honest gatherer: all 31 ClusterOperators, no error, and the record a hostile guest
+        // forged (and wrote first) is the real one: the gatherer given first owns a path.
         let honest = report(&gathers, "cluster-operators");
         assert_eq!(honest.records_count, CLUSTER_OPERATORS, "{honest:#?}");
         assert_eq!(honest.errors, None, "{honest:#?}");
-        assert_eq!(honest.panic, None);
-        assert_eq!(honest.api_calls, 1);
-        let operators: Vec<&String> = archive
-            .keys()
-            .filter(|k| k.starts_with("config/clusteroperator/"))
-            .collect();
-        assert_eq!(operators.len(), CLUSTER_OPERATORS, "{operators:?}");
-        let authentication: serde_json::Value = serde_json::from_slice(
-            &archive["config/clusteroperator/authentication.json"],
-        )
-        .expect("authentication record is JSON");
+        let records = report(&gathers, "hostile-records");
+        assert_error(
+            records,
+            "record config/clusteroperator/authentication.json dropped: config/clusteroperator/authentication.json is already written by cluster-operators",
+        );
+        let authentication: serde_json::Value =
+            serde_json::from_slice(&archive["config/clusteroperator/authentication.json"])
+                .expect("authentication record is JSON");
         assert_eq!(authentication["kind"], "ClusterOperator");
         assert_eq!(authentication["metadata"]["name"], "authentication");
         assert_eq!(authentication.get("forged"), None);
+        assert_eq!(honest.panic, None);
+        assert_eq!(honest.api_calls, 1);
+        let operators = archive
+            .keys()
+            .filter(|k| k.starts_with("config/clusteroperator/"))
+            .count();
+        assert_eq!(operators, CLUSTER_OPERATORS as usize);
 
         // Deadline: pure spinning, spinning around host calls, endless output.
         let deadline = "deadline of 5s exceeded";
@@ -228,11 +233,12 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
             let r = report(&gathers, name);
             assert_error(r, deadline);
             assert_eq!(r.records_count, 0, "{name}");
+            assert_eq!(r.outcome, Outcome::Stopped { limit: Limit::Deadline }, "{name}");
             assert_eq!(r.panic, None, "{name}: a host limit is not the guest's panic");
         }
-        // Denied requests count towards the request limit: the first
-        // MAX_REQUESTS are denied (one note, counted), every later one is
-        // refused for the limit without reaching the policy.
+        // Denied requests count towards the request limit: the first MAX_REQUESTS are denied
+        // (one event, counted), every later one is refused for the limit without reaching the
+        // policy.
         let host_loop = report(&gathers, "hostile-host-loop");
         assert_eq!(host_loop.denied_requests, MAX_REQUESTS, "{host_loop:#?}");
         assert_eq!(host_loop.api_calls, 0, "{host_loop:#?}");
@@ -242,14 +248,18 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
                 "request denied: DELETE /api/v1/nodes: method DELETE is not allowed: gatherers are read-only (only GET) ({MAX_REQUESTS} times)"
             ),
         );
-        assert_error_containing(
-            host_loop,
-            &format!("request refused: DELETE /api/v1/nodes: request limit of {MAX_REQUESTS} per run reached"),
+        assert!(
+            host_loop.events.iter().any(|e| matches!(
+                e,
+                Event::LimitExceeded { limit: Limit::MaxRequests, count, .. } if *count > 1
+            )),
+            "{host_loop:#?}"
         );
 
         // Memory: the limiter refuses the growth and names the limit.
         let memory = report(&gathers, "hostile-memory");
         assert_error_containing(memory, "memory limit of 128 MiB reached");
+        assert_eq!(memory.outcome, Outcome::Stopped { limit: Limit::MemoryBytes });
         assert_eq!(memory.panic, None);
         assert_eq!(memory.records_count, 0);
 
@@ -264,8 +274,8 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
             assert_eq!(r.records_count, 0);
         }
 
-        // Requests: each forbidden one is refused with its rule, though the
-        // manifest declares secrets and pods/exec; then the budget runs out.
+        // Requests: each forbidden one is refused with its rule, though the manifest declares
+        // secrets and pods/exec; then the budget runs out. The guest reports what it saw.
         let requests = report(&gathers, "hostile-requests");
         for expected in [
             "post: denied(method POST is not allowed: gatherers are read-only (only GET))",
@@ -284,8 +294,14 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
             assert_error(requests, expected);
         }
         assert_eq!(requests.denied_requests, FORBIDDEN, "{requests:#?}");
-        // The denied requests used up part of the budget: the flood gets
-        // what is left of it, and only those reach the API server.
+        let denials = requests
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Denied { .. }))
+            .count();
+        assert_eq!(denials, FORBIDDEN as usize, "{requests:#?}");
+        // The denied requests used up part of the budget: the flood gets what is left of it,
+        // and only those reach the API server.
         let answered = MAX_REQUESTS - FORBIDDEN;
         assert_error(
             requests,
@@ -298,7 +314,7 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
         assert_error(
             requests,
             &format!(
-                "request refused: GET /api: request limit of {MAX_REQUESTS} per run reached ({} times)",
+                "request limit of {MAX_REQUESTS} per run reached ({} times)",
                 FLOOD - answered
             ),
         );
@@ -311,29 +327,34 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
         );
         assert_eq!(response.response_bytes, list_bytes * 3);
 
-        // Records: bad names, duplicates, the reserved metadata path, a
-        // forged record of the honest gatherer, and a flood past the count.
-        let records = report(&gathers, "hostile-records");
+        // Records: bad names, duplicates, the reserved metadata path, then a flood past the
+        // count. Each is refused as it arrives; the guest sees every refusal.
         for expected in [
-            "record dropped: the record name \"../escape\" has a .. segment: names cannot leave or repeat a folder",
-            "record dropped: the record name \"/etc/passwd\" is absolute: it must be relative to the archive",
-            "record dropped: the record name \"hostile/a/../../../escape\" has a .. segment: names cannot leave or repeat a folder",
-            "record dropped: the record name \"insights-operator/gathers.json\" is reserved for the host's own metadata",
-            "record hostile/dup.json dropped: the name is already taken",
-            "record config/clusteroperator/authentication.json dropped: already written by cluster-operators",
+            "record ../escape dropped: the record name \"../escape\" has a .. segment: names cannot leave or repeat a folder",
+            "record /etc/passwd dropped: the record name \"/etc/passwd\" is absolute: it must be relative to the archive",
+            "record hostile/a/../../../escape dropped: the record name \"hostile/a/../../../escape\" has a .. segment: names cannot leave or repeat a folder",
+            "record insights-operator/gathers dropped: the archive path \"insights-operator/gathers.json\" is reserved for the host's own metadata",
+            "record hostile/dup dropped: hostile/dup.json is already written by hostile-records",
         ] {
             assert_error(records, expected);
         }
-        // 3 named records fit before the flood; the forged one is dropped later.
-        let kept_tiny = MAX_RECORDS as usize - 3;
+        // hostile/kept, hostile/dup and the forged record were written before the flood; the
+        // forged one was dropped when the archive was assembled.
+        let kept_tiny = MAX_RECORDS - 3;
+        assert_eq!(records.records_count, MAX_RECORDS - 1);
         assert_error(
             records,
             &format!(
-                "{} records dropped: the limit is {MAX_RECORDS} records per run",
+                "tiny records: {kept_tiny} written, {} refused, first refusal: RecordError::LimitExceeded(\"the limit of {MAX_RECORDS} records per run is reached\")",
                 TINY_RECORDS - kept_tiny
             ),
         );
-        assert_eq!(records.records_count, MAX_RECORDS as usize - 1);
+        assert!(
+            errors(records)
+                .iter()
+                .any(|e| e.ends_with("more records dropped for record limits not listed")),
+            "{records:#?}"
+        );
         assert_eq!(archive["hostile/kept"], b"kept");
         assert_eq!(archive["hostile/dup.json"], b"{\"first\":true}");
         assert!(archive.contains_key(&format!("hostile/tiny/{}", kept_tiny - 1)));
@@ -345,22 +366,63 @@ fn hostile_guests_fail_alone_and_the_honest_gatherer_is_untouched() {
             "an archive path escapes"
         );
 
-        // The host is still healthy: the same runtime runs the honest
-        // gatherer again, against the same server, with the same result.
-        let honest = runtime.load(&guests[0]).expect("load honest gatherer");
-        let again = runtime
-            .run(&honest, &api, &limits, &HostPolicy::default(), &[])
+        // The host is still healthy: the same runtime runs the honest gatherer again, against
+        // the same server, with the same result.
+        let honest = runtime
+            .load(Path::new(wagather_guests::CLUSTER_OPERATORS))
+            .expect("load honest gatherer");
+        let policy = wagather_host::HostPolicy::default();
+        let (again, records) = runtime
+            .run_collecting(&RunSpec {
+                name: "cluster-operators",
+                gatherer: &honest,
+                api: &api,
+                limits: &limits,
+                policy: &policy,
+                config: &[],
+            })
             .await;
-        assert_eq!(again.errors, Vec::<String>::new());
-        assert_eq!(again.records.len(), CLUSTER_OPERATORS);
+        assert_eq!(again.outcome, Outcome::Completed, "{again:#?}");
+        assert!(again.events.is_empty(), "{again:#?}");
+        assert_eq!(records.len(), CLUSTER_OPERATORS as usize);
 
         server.shutdown().await;
     });
 }
 
+/// A hostile instance alone, with `attack` and `limits`.
+async fn run_alone(
+    api: &kube::Client,
+    attack: &[(&str, &str)],
+    limits: Limits,
+) -> (tempfile::TempDir, wagather_host::GatherSummary) {
+    let mut options = GatherOptions {
+        limits,
+        ..GatherOptions::default()
+    };
+    options.config.insert(
+        "hostile".into(),
+        attack
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    );
+    let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
+    let out = tempfile::tempdir().expect("tempdir");
+    let summary = gather_to_archive(
+        &runtime,
+        &[GathererSpec::file(wagather_guests::TEST_GUEST_HOSTILE)],
+        api,
+        &options,
+        out.path(),
+    )
+    .await
+    .expect("archive");
+    (out, summary)
+}
+
 #[test]
 fn a_response_over_the_per_response_limit_is_refused() {
-    let guests = guests();
     let rt = tokio_runtime();
     rt.block_on(async {
         let server = snapshot_server().await;
@@ -369,39 +431,33 @@ fn a_response_over_the_per_response_limit_is_refused() {
             .await
             .expect("client for the snapshot server");
         let list_bytes = cluster_operator_list_bytes(&api).await;
-        let options = GatherOptions {
-            limits: Limits {
-                deadline: DEADLINE,
-                max_response_bytes: list_bytes - 1,
-                ..Limits::default()
-            },
-            ..GatherOptions::default()
+        let limits = Limits {
+            deadline: DEADLINE,
+            max_response_bytes: list_bytes - 1,
+            ..Limits::default()
         };
-        let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
-        let response_guest = guests
-            .iter()
-            .find(|p| p.ends_with("test_guest_hostile_response.wasm"))
-            .expect("hostile-response built")
-            .clone();
-        let out = tempfile::tempdir().expect("tempdir");
-        let summary = gather_to_archive(&runtime, &[response_guest], &api, &options, out.path())
-            .await
-            .expect("archive");
+        let (_out, summary) = run_alone(&api, &[("attack", "response")], limits).await;
         let report = &summary.reports[0];
         let refusal = "response: 0 answered (0 bytes), then limit-exceeded(response to /apis/config.openshift.io/v1/clusteroperators exceeds";
         assert!(
-            report.errors.iter().any(|e| e.starts_with(refusal)),
+            report.errors().iter().any(|e| e.starts_with(refusal)),
             "{:#?}",
-            report.errors
+            report.errors()
         );
-        assert_eq!(report.response_bytes, 0);
+        assert!(
+            report.events.iter().any(|e| matches!(
+                e,
+                Event::LimitExceeded { limit: Limit::MaxResponseBytes, .. }
+            )),
+            "{report:#?}"
+        );
+        assert_eq!(report.metrics.response_bytes, 0);
         server.shutdown().await;
     });
 }
 
 #[test]
 fn a_million_tiny_records_are_cut_to_the_record_limit() {
-    let guests = guests();
     let rt = tokio_runtime();
     rt.block_on(async {
         let server = snapshot_server().await;
@@ -409,36 +465,24 @@ fn a_million_tiny_records_are_cut_to_the_record_limit() {
             .client()
             .await
             .expect("client for the snapshot server");
-        let options = GatherOptions {
-            limits: Limits {
-                // A bound for a slow debug build, not a timing expectation:
-                // the guest itself is done in well under a second.
-                deadline: Duration::from_secs(120),
-                max_records: MAX_RECORDS,
-                ..Limits::default()
-            },
-            ..GatherOptions::default()
+        let limits = Limits {
+            // A bound for a slow debug build, not a timing expectation.
+            deadline: Duration::from_secs(120),
+            max_records: MAX_RECORDS,
+            ..Limits::default()
         };
-        let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
-        let records_guest = guests
-            .iter()
-            .find(|p| p.ends_with("test_guest_hostile_records.wasm"))
-            .expect("hostile-records built")
-            .clone();
-        let out = tempfile::tempdir().expect("tempdir");
-        let summary = gather_to_archive(&runtime, &[records_guest], &api, &options, out.path())
-            .await
-            .expect("archive");
+        let (_out, summary) = run_alone(&api, &[("attack", "records")], limits).await;
         let report = &summary.reports[0];
-        // hostile/kept, hostile/dup and the forged authentication record
-        // (no honest gatherer here to own it), then tiny ones up to the limit.
-        let kept_tiny = MAX_RECORDS as usize - 3;
-        let dropped = format!(
-            "{} records dropped: the limit is {MAX_RECORDS} records per run",
+        // hostile/kept, hostile/dup and the forged authentication record (no honest gatherer
+        // here to own it), then tiny ones up to the limit.
+        let kept_tiny = MAX_RECORDS - 3;
+        let observed = format!(
+            "tiny records: {kept_tiny} written, {} refused, first refusal: RecordError::LimitExceeded(\"the limit of {MAX_RECORDS} records per run is reached\")",
             1_000_000 - kept_tiny
         );
-        assert!(report.errors.contains(&dropped), "{:#?}", report.errors);
-        assert_eq!(report.records_count, MAX_RECORDS as usize);
+        assert!(report.errors().contains(&observed), "{:#?}", report.errors());
+        assert_eq!(report.metrics.records, MAX_RECORDS);
+        assert_eq!(report.outcome, Outcome::Completed);
         let archive = read_archive(&summary.archive);
         assert_eq!(
             archive.len(),

@@ -1,28 +1,44 @@
-//! The instance pool: runs beyond its slots wait instead of failing, limits it
-//! cannot hold are refused before the run, and a runtime without a pool runs
-//! the same gatherer alike.
+//! The instance pool: runs beyond its slots wait instead of failing, limits it cannot hold
+//! are refused before the run, and a runtime without a pool runs the same gatherer alike.
 
-use wagather_host::limits::Limits;
-use wagather_host::policy::HostPolicy;
-use wagather_host::{ApiEndpoint, PoolOptions, RunOutcome, Runtime, RuntimeOptions};
+use std::path::Path;
 
-use crate::gather_snapshot::start_sample_server;
-use crate::guests::guest;
+use wagather_host::{Limits, Outcome, PoolOptions, Record, RunReport, Runtime, RuntimeOptions};
 
-/// Runs cluster-operators three times at once in `runtime` against the
-/// bundled sample, with `limits`.
-async fn run_three_at_once(runtime: &Runtime, limits: &Limits) -> [RunOutcome; 3] {
+use crate::guests::{client, start_sample_server};
+
+/// Runs cluster-operators three times at once in `runtime` against the bundled sample.
+async fn run_three_at_once(runtime: &Runtime, limits: &Limits) -> Vec<(RunReport, Vec<Record>)> {
     let server = start_sample_server().await;
-    let api = ApiEndpoint::Server(server.url())
-        .client()
-        .await
-        .expect("client");
-    let gatherer = runtime.load(&guest("cluster-operators")).expect("load");
-    let policy = HostPolicy::default();
-    let run = || runtime.run(&gatherer, &api, limits, &policy, &[]);
-    let (a, b, c) = tokio::join!(run(), run(), run());
+    let api = client(&server.url()).await;
+    let gatherer = runtime
+        .load(Path::new(wagather_guests::CLUSTER_OPERATORS))
+        .expect("load");
+    let policy = wagather_host::HostPolicy::default();
+    let spec = wagather_host::RunSpec {
+        name: "cluster-operators",
+        gatherer: &gatherer,
+        api: &api,
+        limits,
+        policy: &policy,
+        config: &[],
+    };
+    let (a, b, c) = tokio::join!(
+        runtime.run_collecting(&spec),
+        runtime.run_collecting(&spec),
+        runtime.run_collecting(&spec)
+    );
     server.shutdown().await;
-    [a, b, c]
+    vec![a, b, c]
+}
+
+fn assert_complete(runs: &[(RunReport, Vec<Record>)]) {
+    for (report, records) in runs {
+        assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+        assert!(report.events.is_empty(), "{:#?}", report.events);
+        assert_eq!(records.len(), 31);
+        assert_eq!(report.metrics.records, 31);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,11 +51,7 @@ async fn runs_beyond_the_pool_wait_for_a_slot() {
         ..RuntimeOptions::default()
     })
     .expect("runtime");
-    let outcomes = run_three_at_once(&runtime, &Limits::default()).await;
-    for outcome in &outcomes {
-        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-        assert_eq!(outcome.records.len(), 31);
-    }
+    assert_complete(&run_three_at_once(&runtime, &Limits::default()).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,22 +61,18 @@ async fn limits_the_pool_cannot_hold_are_refused_before_the_run() {
         max_tables: PoolOptions::default().max_tables as usize + 1,
         ..Limits::default()
     };
-    for outcome in run_three_at_once(&runtime, &limits).await {
-        assert_refused(&outcome, &limits);
+    for (report, records) in run_three_at_once(&runtime, &limits).await {
+        assert!(records.is_empty());
+        assert_eq!(report.metrics.api_calls, 0);
+        let Outcome::NotRun { reason } = &report.outcome else {
+            panic!("ran: {report:#?}");
+        };
+        let expected = format!("limit max_tables = {}", limits.max_tables);
+        assert!(
+            reason.contains(&expected) && reason.contains("exceeds the runtime's instance pool"),
+            "{reason}"
+        );
     }
-}
-
-fn assert_refused(outcome: &RunOutcome, limits: &Limits) {
-    assert!(outcome.records.is_empty());
-    assert_eq!(outcome.api_calls, 0);
-    assert_eq!(outcome.errors.len(), 1, "{:?}", outcome.errors);
-    let expected = format!("limit max_tables = {}", limits.max_tables);
-    assert!(
-        outcome.errors[0].contains(&expected)
-            && outcome.errors[0].contains("exceeds the runtime's instance pool"),
-        "{}",
-        outcome.errors[0]
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,9 +82,5 @@ async fn a_runtime_without_a_pool_runs_the_same_gatherer() {
         ..RuntimeOptions::default()
     })
     .expect("runtime");
-    let outcomes = run_three_at_once(&runtime, &Limits::default()).await;
-    for outcome in &outcomes {
-        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-        assert_eq!(outcome.records.len(), 31);
-    }
+    assert_complete(&run_three_at_once(&runtime, &Limits::default()).await);
 }

@@ -1,29 +1,20 @@
 //! A POST is refused by the host before anything reaches the API server.
 
-use wagather_host::{ApiEndpoint, GatherOptions, gather_to_archive};
+use wagather_host::{GatherOptions, GathererSpec};
 
 use crate::counting_server::CountingServer;
-use crate::guests::{gathers_json, guest, read_archive, runtime, status};
+use crate::guests::{configured, entry, gather, gathers_json, read_archive, status};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_never_reaches_the_server() {
-    let gatherer = guest("test-guest-post");
     let server = CountingServer::start().await;
-    let api = ApiEndpoint::Server(server.url.clone())
-        .client()
-        .await
-        .expect("client");
-    let out = tempfile::tempdir().expect("tempdir");
-
-    let summary = gather_to_archive(
-        &runtime(),
-        &[gatherer],
-        &api,
-        &GatherOptions::default(),
-        out.path(),
+    let options = configured(GatherOptions::default(), "post", &[("attack", "post")]);
+    let (_out, summary) = gather(
+        &server.url,
+        &[GathererSpec::named("post", wagather_guests::TEST_GUEST_HOSTILE)],
+        &options,
     )
-    .await
-    .expect("gather");
+    .await;
 
     // Server side: only the GET arrived.
     let seen = server.requests();
@@ -33,18 +24,19 @@ async fn post_never_reaches_the_server() {
 
     // Guest side: the POST came back as `denied`, the GET as the server's 200.
     let entries = read_archive(&summary.archive);
-    let (_, result) = entries
-        .iter()
-        .find(|(name, _)| name == "post/result")
-        .expect("post/result record");
-    let result = String::from_utf8_lossy(result);
+    let result = String::from_utf8_lossy(entry(&entries, "post/result").expect("post/result"));
     let mut lines = result.lines();
     let post = lines.next().expect("post line");
-    assert!(post.starts_with("post: denied: "), "{result}");
-    assert_eq!(lines.next(), Some("get: 200"), "{result}");
+    assert!(post.starts_with("post: denied(method POST is not allowed"), "{result}");
+    assert!(
+        lines.next().is_some_and(|l| l.starts_with("get: status 200")),
+        "{result}"
+    );
 
     let gathers = gathers_json(&entries);
     let report = status(&gathers, "post");
     assert_eq!(report["denied_requests"], 1, "{report:#}");
     assert_eq!(report["api_calls"], 1, "{report:#}");
+    assert_eq!(report["events"][0]["kind"], "denied", "{report:#}");
+    assert_eq!(report["events"][0]["path"], "/api/v1/namespaces/default/configmaps");
 }

@@ -1,8 +1,8 @@
-//! Components that are not gatherers are refused with an error naming the file.
+//! Components that are not gatherers are refused with an error naming the source and the
+//! stage that refused them.
 
-use std::path::Path;
-
-use wagather_host::LoadErrorKind;
+use wagather_contract::{MANIFEST_SECTION, Manifest};
+use wagather_host::LoadStage;
 
 use crate::guests::runtime;
 
@@ -20,13 +20,12 @@ fn leb(out: &mut Vec<u8>, mut n: usize) {
 
 /// An empty component (no imports, no exports) carrying a valid manifest.
 fn empty_component_with_manifest() -> Vec<u8> {
-    let manifest =
-        br#"{"contract":"wagather:gatherer@0.1.0","name":"empty","version":"0.1.0","reads":[]}"#;
-    let name = b"wagather-manifest";
+    let manifest = Manifest::new("empty", "0.1.0", Vec::new()).to_json();
+    let name = MANIFEST_SECTION.as_bytes();
     let mut body = Vec::new();
     leb(&mut body, name.len());
     body.extend_from_slice(name);
-    body.extend_from_slice(manifest);
+    body.extend_from_slice(manifest.as_bytes());
     let mut wasm = b"\0asm\x0d\0\x01\0".to_vec();
     wasm.push(0);
     leb(&mut wasm, body.len());
@@ -36,28 +35,32 @@ fn empty_component_with_manifest() -> Vec<u8> {
 
 #[test]
 fn component_without_the_gather_export_is_refused() {
-    let path = Path::new("/guests/empty.wasm");
     let err = runtime()
-        .load_bytes(path, &empty_component_with_manifest())
+        .load_bytes("/guests/empty.wasm", &empty_component_with_manifest())
         .unwrap_err();
-    assert!(matches!(err.kind, LoadErrorKind::World(_)), "{err:?}");
-    let text = wagather_host::error_chain(&err);
+    assert_eq!(err.stage, LoadStage::World, "{err}");
+    let text = err.to_string();
     assert!(text.contains("/guests/empty.wasm"), "{text}");
-    assert!(text.contains("wagather:gatherer/gatherer@0.1.0"), "{text}");
+    assert!(text.contains("world `wagather:gatherer/gatherer`"), "{text}");
+    assert!(text.contains(wagather_contract::CONTRACT), "{text}");
 }
 
 #[test]
 fn component_without_manifest_is_refused_before_compiling() {
-    let path = Path::new("/guests/plain.wasm");
     let err = runtime()
-        .load_bytes(path, b"\0asm\x0d\0\x01\0")
+        .load_bytes("/guests/plain.wasm", b"\0asm\x0d\0\x01\0")
         .unwrap_err();
-    assert!(
-        matches!(
-            err.kind,
-            LoadErrorKind::Manifest(wagather_host::ManifestError::Missing)
-        ),
-        "{err:?}"
-    );
-    assert!(wagather_host::error_chain(&err).contains("/guests/plain.wasm"));
+    assert_eq!(err.stage, LoadStage::Manifest, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("/guests/plain.wasm"), "{text}");
+    assert!(text.contains("no `wagather-manifest` custom section"), "{text}");
+}
+
+#[test]
+fn bytes_that_are_not_wasm_are_refused() {
+    let err = runtime()
+        .load_bytes("/guests/text.wasm", b"hello, world")
+        .unwrap_err();
+    assert_eq!(err.stage, LoadStage::Manifest, "{err}");
+    assert!(err.to_string().contains("not a readable WebAssembly binary"), "{err}");
 }

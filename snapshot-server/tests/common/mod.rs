@@ -101,20 +101,3 @@ pub fn kubectl() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Announces loudly that a kubectl test did not run; with `WAGATHER_REQUIRE_KUBECTL=1` (CI) a
-/// missing kubectl fails the test instead.
-pub fn no_kubectl(test: &str) {
-    use std::io::Write as _;
-    if std::env::var_os("WAGATHER_REQUIRE_KUBECTL").is_some_and(|v| v == "1") {
-        panic!("{test}: kubectl is not on PATH and WAGATHER_REQUIRE_KUBECTL=1");
-    }
-    // Written to the stderr handle directly: libtest captures eprintln! of passing tests, and a
-    // skipped kubectl test must not pass silently.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-         !!! SKIPPED {test}: kubectl is not on PATH.\n\
-         !!! Install it with snapshot-server/scripts/install-kubectl.sh.\n\
-         !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-    );
-}

@@ -1,8 +1,7 @@
 //! The component side, on wasm32 only.
 #![allow(
     unsafe_code,
-    reason = "wit-bindgen's canonical ABI glue and the manifest's link_section are unsafe attributes; \
-              the guest's own code is safe"
+    reason = "wit-bindgen's canonical ABI glue is unsafe by nature; it is generated, not hand-written"
 )]
 
 use std::time::Instant;
@@ -12,22 +11,7 @@ use crate::{DecodeTimings, decode_slim, decode_typed, page_path};
 wit_bindgen::generate!({ path: "../../wit", world: "gatherer" });
 
 use wagather::gatherer::kube::{self, Request};
-
-const MANIFEST_JSON: &[u8] = br#"{"contract":"wagather:gatherer@0.1.0","name":"bench-echo","version":"0.1.0","reads":[{"group":"","version":"v1","resource":"configmaps"},{"group":"","version":"v1","resource":"pods"}]}"#;
-
-#[unsafe(link_section = "wagather-manifest")]
-#[used]
-static MANIFEST: [u8; MANIFEST_JSON.len()] = manifest_bytes();
-
-const fn manifest_bytes<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = MANIFEST_JSON[i];
-        i += 1;
-    }
-    out
-}
+use wagather::gatherer::output::{self, RecordFormat};
 
 struct BenchEcho;
 
@@ -53,23 +37,24 @@ fn get(path: &str) -> Result<Vec<u8>, String> {
     Ok(response.body)
 }
 
-fn echo(path: &str, count: u64) -> Result<Vec<GatherRecord>, String> {
+/// Writes one raw record through the host.
+fn write(name: &str, data: &[u8]) -> Result<(), String> {
+    output::write_record(name, RecordFormat::Raw, data).map_err(|e| format!("{name}: {e:?}"))
+}
+
+fn echo(path: &str, count: u64) -> Result<(), String> {
     let mut bytes = 0u64;
     for _ in 0..count {
         bytes += get(path)?.len() as u64;
     }
-    Ok(vec![GatherRecord {
-        name: "echo".to_owned(),
-        format: RecordFormat::Raw,
-        data: bytes.to_string().into_bytes(),
-    }])
+    write("echo", bytes.to_string().as_bytes())
 }
 
 fn nanos(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-fn decode(base: &str) -> Result<Vec<GatherRecord>, String> {
+fn decode(base: &str) -> Result<(), String> {
     let mut timings = DecodeTimings::default();
     let mut token: Option<String> = None;
     loop {
@@ -97,15 +82,11 @@ fn decode(base: &str) -> Result<Vec<GatherRecord>, String> {
         }
     }
     let data = serde_json::to_vec(&timings).map_err(|e| e.to_string())?;
-    Ok(vec![GatherRecord {
-        name: "decode".to_owned(),
-        format: RecordFormat::Raw,
-        data,
-    }])
+    write("decode", &data)
 }
 
 impl Guest for BenchEcho {
-    fn gather(config: Vec<(String, String)>) -> GatherOutput {
+    fn gather(config: Vec<(String, String)>) -> Result<(), GatherError> {
         let path = setting(&config, "path").unwrap_or("/api/v1/pods");
         let result = match setting(&config, "mode") {
             Some("echo") => {
@@ -117,16 +98,7 @@ impl Guest for BenchEcho {
             Some("decode") => decode(path),
             other => Err(format!("unknown mode {other:?} (echo or decode)")),
         };
-        match result {
-            Ok(records) => GatherOutput {
-                records,
-                errors: Vec::new(),
-            },
-            Err(error) => GatherOutput {
-                records: Vec::new(),
-                errors: vec![error],
-            },
-        }
+        result.map_err(GatherError::Other)
     }
 }
 

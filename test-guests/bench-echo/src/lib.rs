@@ -143,6 +143,12 @@ pub fn page_path(base: &str, continue_token: Option<&str>) -> String {
     }
 }
 
+wagather_sdk_macros::manifest!(
+    name = "bench-echo",
+    version = "0.2.0",
+    reads = ["v1/configmaps", "v1/pods"],
+);
+
 #[cfg(target_arch = "wasm32")]
 mod guest;
 

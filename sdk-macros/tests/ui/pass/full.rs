@@ -17,7 +17,7 @@ fn main() {
     assert_eq!(
         manifest,
         wagather_sdk::serde_json::json!({
-            "contract": "wagather:gatherer@0.1.0",
+            "contract": "wagather:gatherer@0.2.0",
             "name": "monitoring-logs",
             "version": "2.1.0",
             "reads": [
@@ -30,5 +30,6 @@ fn main() {
     let output = __wagather_run(vec![("note".into(), "hi".into())]);
     assert_eq!(output.records.len(), 1);
     assert_eq!(output.records[0].data, b"hi");
-    assert_eq!(output.errors, ["invalid request parameters: stop"]);
+    let errors: Vec<String> = output.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors, ["invalid request parameters: stop"]);
 }
