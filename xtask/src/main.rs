@@ -8,7 +8,6 @@
 mod bench;
 #[path = "gen.rs"]
 mod generate;
-mod polyglot;
 
 use std::{
     ffi::OsStr,
@@ -44,12 +43,6 @@ enum Cmd {
     Demo,
     /// Run every check: formatting, generated code, clippy, guests, tests, benchmarks in quick mode.
     Ci,
-    /// Build the JavaScript and Python guests (temporary, until build-guests and ci call the
-    /// polyglot module); `--test` first runs their SDKs' and examples' unit tests.
-    Polyglot {
-        #[arg(long)]
-        test: bool,
-    },
     /// Run the benchmarks (`--quick` only checks that they still run).
     Bench {
         #[arg(long)]
@@ -67,12 +60,6 @@ fn main() -> Result<()> {
         Cmd::Demo => demo(&root),
         Cmd::Ci => ci(),
         Cmd::Bench { quick } => bench::run(quick),
-        Cmd::Polyglot { test } => {
-            if test {
-                polyglot::test(&root)?;
-            }
-            polyglot::build(&root, &target_dir()?, true).map(drop)
-        }
     }
 }
 

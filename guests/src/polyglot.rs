@@ -1,8 +1,8 @@
 //! Gatherers written in JavaScript and Python, built into components like the Rust ones.
 //!
 //! The toolchains are the Bytecode Alliance's componentize-js (npm) and componentize-py (PyPI),
-//! pinned by exact version in `xtask/toolchains/` and installed into the target directory
-//! (`target/polyglot-tools/`), never globally: `npm ci` from the committed lock file, and a
+//! pinned by exact version in `guests/toolchains/` and installed into the guests' target
+//! directory (`target/guests/polyglot-tools/`), never globally: `npm ci` from the committed lock file, and a
 //! virtualenv with `pip install -r requirements.txt`. A language whose tools (node and npm,
 //! python3 with venv) are not on the machine is skipped with the reason, unless the caller
 //! requires every language, as CI does.
@@ -13,14 +13,12 @@
 //!    the source;
 //! 2. the toolchain builds the component against `wit/` (componentize-js with its `http` and
 //!    `fetch-event` features off: the host links no `wasi:http`);
-//! 3. [`manifest::set_manifest`] embeds the manifest, with the reads parsed into the host's
-//!    structured form;
+//! 3. `wagather_contract::embed` writes the manifest, its reads parsed and checked as the
+//!    host checks them;
 //! 4. the component's imports are checked: the contract's two interfaces and WASI p2
 //!    interfaces that the host links, nothing else, and the `gather` export.
 //!
 //! A guest is rebuilt only when its sources, its SDK, the WIT or the toolchain pin changed.
-
-pub mod manifest;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
@@ -29,11 +27,12 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
+use wagather_contract::{Manifest, ReadRule};
 use wasmparser::{ComponentExternalKind, ComponentTypeRef, Parser, Payload};
 
-/// componentize-js, as pinned in `xtask/toolchains/js/package.json` (checked at install).
+/// componentize-js, as pinned in `guests/toolchains/js/package.json` (checked at install).
 pub const COMPONENTIZE_JS: &str = "0.23.0";
-/// componentize-py, as pinned in `xtask/toolchains/py/requirements.txt` (checked at install).
+/// componentize-py, as pinned in `guests/toolchains/py/requirements.txt` (checked at install).
 pub const COMPONENTIZE_PY: &str = "0.25.1";
 
 /// The WIT world every guest targets.
@@ -106,6 +105,8 @@ const GUESTS: &[Guest] = &[
 /// A component that was built (or found up to date).
 #[derive(Clone, Debug)]
 pub struct Built {
+    /// The component's file stem (`cluster_operators_js`).
+    pub output: &'static str,
     pub language: Language,
     /// The manifest's name.
     pub name: String,
@@ -123,9 +124,30 @@ pub struct Report {
     pub built: Vec<Built>,
     /// One line per language that was not built, saying why.
     pub skipped: Vec<String>,
+    /// The guests not built, with the reason.
+    pub not_built: Vec<(&'static str, String)>,
 }
 
-/// Where the components go: `<target>/polyglot/<name>.wasm`.
+/// Every guest by file stem: its component, or why it was not built.
+pub fn outcomes(report: &Report) -> Vec<(&'static str, Result<PathBuf, String>)> {
+    GUESTS
+        .iter()
+        .map(|guest| {
+            let built = report.built.iter().find(|b| b.output == guest.output);
+            let outcome = match built {
+                Some(built) => Ok(built.path.clone()),
+                None => Err(report
+                    .not_built
+                    .iter()
+                    .find(|(name, _)| *name == guest.output)
+                    .map_or_else(|| "not built".to_owned(), |(_, why)| why.clone())),
+            };
+            (guest.output, outcome)
+        })
+        .collect()
+}
+
+/// Where the components go: `<guests target dir>/polyglot/<name>.wasm`.
 pub fn output_dir(target_dir: &Path) -> PathBuf {
     target_dir.join("polyglot")
 }
@@ -158,6 +180,9 @@ pub fn build(root: &Path, target_dir: &Path, require_all: bool) -> Result<Report
                 bail!("{line}");
             }
             eprintln!("  skipped: {line}");
+            for guest in &guests {
+                report.not_built.push((guest.output, line.clone()));
+            }
             report.skipped.push(line);
             continue;
         }
@@ -185,40 +210,6 @@ pub fn build(root: &Path, target_dir: &Path, require_all: bool) -> Result<Report
         }
     }
     Ok(report)
-}
-
-/// Runs the SDKs' and examples' own unit tests: node's test runner and Python's unittest. Both
-/// languages are required: a missing tool is an error, not a skip.
-pub fn test(root: &Path) -> Result<()> {
-    if let Some(why) = missing_js_tools() {
-        bail!("the JavaScript SDK tests cannot run: {why}");
-    }
-    if let Some(why) = missing_py_tools() {
-        bail!("the Python SDK tests cannot run: {why}");
-    }
-    let register = root.join("sdk-js/testing/register.js");
-    for dir in ["sdk-js/test", "examples/cluster-operators-js"] {
-        run(Command::new("node")
-            .current_dir(root)
-            .arg("--import")
-            .arg(&register)
-            .arg("--test")
-            .arg(dir))?;
-    }
-    for (dir, path) in [
-        ("sdk-py/tests", "sdk-py"),
-        (
-            "examples/cluster-operators-py",
-            "sdk-py:examples/cluster-operators-py",
-        ),
-    ] {
-        run(Command::new("python3")
-            .current_dir(root)
-            .env("PYTHONPATH", path)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .args(["-m", "unittest", "discover", "-v", "-s", dir, "-t", dir]))?;
-    }
-    Ok(())
 }
 
 /// The contract the WIT defines: its `package` line, e.g. `wagather:gatherer@0.2.0`.
@@ -292,7 +283,7 @@ struct Tools {
 
 /// `npm ci` of the pinned lock into `target/polyglot-tools/js`, unless already there.
 fn install_js_tools(root: &Path, target_dir: &Path) -> Result<Tools> {
-    let pins = root.join("xtask/toolchains/js");
+    let pins = root.join("guests/toolchains/js");
     let dir = tools_dir(target_dir).join("js");
     let package = read(&pins.join("package.json"))?;
     let lock = read(&pins.join("package-lock.json"))?;
@@ -300,7 +291,7 @@ fn install_js_tools(root: &Path, target_dir: &Path) -> Result<Tools> {
     let version = pinned["dependencies"]["@bytecodealliance/componentize-js"].as_str();
     ensure!(
         version == Some(COMPONENTIZE_JS),
-        "xtask/toolchains/js/package.json pins componentize-js {version:?}, xtask expects {COMPONENTIZE_JS}"
+        "guests/toolchains/js/package.json pins componentize-js {version:?}, the builder expects {COMPONENTIZE_JS}"
     );
     let pin = hash_bytes(&[&package, &lock]);
     let stamp = dir.join(".wagather-installed");
@@ -333,7 +324,7 @@ fn install_js_tools(root: &Path, target_dir: &Path) -> Result<Tools> {
 
 /// A virtualenv in `target/polyglot-tools/py` with the pinned componentize-py.
 fn install_py_tools(root: &Path, target_dir: &Path) -> Result<Tools> {
-    let requirements = root.join("xtask/toolchains/py/requirements.txt");
+    let requirements = root.join("guests/toolchains/py/requirements.txt");
     let pinned = read(&requirements)?;
     ensure!(
         String::from_utf8_lossy(&pinned)
@@ -429,7 +420,7 @@ fn build_guest(
         }
         run(&mut cmd)?;
         let component = read(&raw)?;
-        let with_manifest = manifest::set_manifest(&component, &manifest)
+        let with_manifest = wagather_contract::embed::embed(&component, &manifest)
             .with_context(|| format!("embedding the manifest into {}", raw.display()))?;
         // The rewrite copies sections byte for byte; validating the result proves it.
         wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
@@ -445,6 +436,7 @@ fn build_guest(
     let (name, interface) =
         check_component(&wasm, contract).with_context(|| format!("checking {}", out.display()))?;
     Ok(Built {
+        output: guest.output,
         language: guest.language,
         name,
         bytes: wasm.len() as u64,
@@ -504,30 +496,32 @@ fn parse_declaration(text: &str, module: &Path) -> Result<serde_json::Value> {
     Ok(value)
 }
 
-/// The manifest JSON from an SDK's declaration `{contract, name, version, reads: [rule, ...]}`.
-fn manifest_from_declaration(declared: &serde_json::Value, contract: &str) -> Result<Vec<u8>> {
+/// The manifest from an SDK's declaration `{contract, name, version, reads: [rule, ...]}`,
+/// checked as the host checks it.
+fn manifest_from_declaration(declared: &serde_json::Value, contract: &str) -> Result<Manifest> {
     let field = |key: &str| declared[key].as_str().unwrap_or_default();
     ensure!(
         field("contract") == contract,
         "the gatherer's SDK implements {}, but wit/ is {contract}",
         field("contract")
     );
-    let reads: Vec<String> = declared["reads"]
+    let reads: Vec<ReadRule> = declared["reads"]
         .as_array()
         .context("the declaration has no reads list")?
         .iter()
         .map(|r| {
-            r.as_str()
-                .map(str::to_owned)
-                .context("a read is not a string")
+            let rule = r.as_str().context("a read is not a string")?;
+            Ok(rule.parse::<ReadRule>()?)
         })
         .collect::<Result<_>>()?;
-    Ok(manifest::manifest_json(
-        contract,
-        field("name"),
-        field("version"),
-        &reads,
-    )?)
+    let manifest = Manifest::new(field("name"), field("version"), reads);
+    ensure!(
+        manifest.contract == contract,
+        "this builder writes manifests for {}, but wit/ is {contract}",
+        manifest.contract
+    );
+    manifest.validate()?;
+    Ok(manifest)
 }
 
 /// A component's interface as far as the build checks it.
@@ -571,15 +565,14 @@ fn check_component(wasm: &[u8], contract: &str) -> Result<(String, Interface)> {
         "the component does not export gather"
     );
     interface.extra_exports = exports.into_iter().filter(|e| e != "gather").collect();
-    let sections = manifest::manifest_sections(wasm)?;
+    let sections = wagather_contract::embed::manifest_sections(wasm)?;
     ensure!(
         sections.len() == 1,
         "the component has {} manifest sections",
         sections.len()
     );
-    let manifest: serde_json::Value = serde_json::from_slice(&sections[0])?;
-    let name = manifest["name"].as_str().unwrap_or_default().to_owned();
-    Ok((name, interface))
+    let manifest = Manifest::from_json(&sections[0])?;
+    Ok((manifest.name, interface))
 }
 
 /// The names of a component's top-level imports and exports (instances and functions).
@@ -612,8 +605,7 @@ fn top_level_interface(wasm: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
     Ok((imports, exports))
 }
 
-/// Runs `cmd`, showing it first; a failure is an error that names it. (This module uses no
-/// other part of xtask, so a test harness can include it as it is.)
+/// Runs `cmd`, its output on our standard error; a failure is an error that names it.
 fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!(
         "{} {}",
@@ -624,7 +616,10 @@ fn run(cmd: &mut Command) -> Result<()> {
             .join(" ")
     );
     eprintln!("$ {shown}");
+    // Standard output too goes to standard error: in a build script, standard output is
+    // cargo's instructions.
     let status = cmd
+        .stdout(std::io::stderr())
         .status()
         .with_context(|| format!("could not start `{shown}`"))?;
     ensure!(status.success(), "`{shown}` failed with {status}");
@@ -705,12 +700,11 @@ mod tests {
             "contract": "wagather:gatherer@0.2.0", "name": "x-js", "version": "0.1.0",
             "reads": ["config.openshift.io/v1/clusteroperators"],
         });
-        let json = manifest_from_declaration(&declared, "wagather:gatherer@0.2.0").unwrap();
-        let manifest: serde_json::Value = serde_json::from_slice(&json).unwrap();
-        assert_eq!(manifest["name"], "x-js");
+        let manifest = manifest_from_declaration(&declared, "wagather:gatherer@0.2.0").unwrap();
+        assert_eq!(manifest.name, "x-js");
         assert_eq!(
-            manifest["reads"],
-            serde_json::json!([{"group": "config.openshift.io", "version": "v1", "resource": "clusteroperators"}])
+            manifest.reads,
+            ["config.openshift.io/v1/clusteroperators".parse::<ReadRule>().unwrap()]
         );
         let err = manifest_from_declaration(&declared, "wagather:gatherer@0.3.0").unwrap_err();
         assert!(
@@ -737,6 +731,7 @@ mod tests {
     #[test]
     fn every_guest_has_its_sources() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert!(root.join("guests/toolchains/js/package-lock.json").is_file());
         for guest in GUESTS {
             let entry = match guest.language {
                 Language::JavaScript => guest.entry.to_owned(),

@@ -1,8 +1,8 @@
-//! Setting the `wagather-manifest` custom section of any component.
+//! Setting the manifest section of any component (feature `embed`).
 //!
 //! Rust guests get their manifest from `#[gatherer]`; a component built by another toolchain
-//! (componentize-js, componentize-py, ...) gets it afterwards from [`set_manifest`], so the
-//! host's policy sees every language the same way. The host reads the section from anywhere in
+//! (componentize-js, componentize-py, ...) gets it afterwards from [`embed`] (`wagather
+//! manifest set`), so the host's policy sees every language the same way. The host reads the section from anywhere in
 //! the binary and refuses a binary with two, so [`set_manifest`] removes every existing one,
 //! in the component itself and in every module or component nested in it, and writes the new
 //! one once, at the top level. Every other section is copied byte for byte.
@@ -14,8 +14,7 @@ use std::borrow::Cow;
 use wasm_encoder::{CustomSection, RawSection, Section};
 use wasmparser::{Chunk, Encoding, Parser, Payload};
 
-/// Name of the custom section that carries the manifest.
-pub const MANIFEST_SECTION: &str = "wagather-manifest";
+use crate::{MANIFEST_SECTION, Manifest, ManifestError};
 
 /// Why a manifest could not be set.
 #[derive(Debug, thiserror::Error)]
@@ -29,108 +28,16 @@ pub enum Error {
     /// The manifest is not a JSON object.
     #[error("the manifest is not a JSON object")]
     NotJson(#[source] serde_json::Error),
-    /// A read rule does not follow `[group/]version/resource[/subresource][ in ns1,ns2]`.
-    #[error("invalid read rule {rule:?}: {reason}")]
-    ReadRule {
-        /// The rule as given.
-        rule: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// The name or version is empty.
-    #[error("the manifest's `{0}` is empty")]
-    Empty(&'static str),
+    /// The manifest is not one the contract accepts.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
 }
 
-/// The manifest JSON of a gatherer, as the host reads it: `{"contract", "name", "version",
-/// "reads": [{"group", "version", "resource", "subresource"?, "namespaces"?}]}`, with `reads`
-/// given in the rule form of `#[gatherer(reads = [...])]`.
-pub fn manifest_json(
-    contract: &str,
-    name: &str,
-    version: &str,
-    reads: &[String],
-) -> Result<Vec<u8>, Error> {
-    if name.trim().is_empty() {
-        return Err(Error::Empty("name"));
-    }
-    if version.trim().is_empty() {
-        return Err(Error::Empty("version"));
-    }
-    let reads = reads
-        .iter()
-        .map(|rule| read_rule(rule))
-        .collect::<Result<Vec<_>, _>>()?;
-    let manifest = serde_json::json!({
-        "contract": contract,
-        "name": name,
-        "version": version,
-        "reads": reads,
-    });
-    Ok(serde_json::to_vec(&manifest).expect("a JSON value serializes"))
-}
-
-/// Parses `"[group/]version/resource[/subresource][ in ns1,ns2]"`, where the first segment is
-/// a version iff it looks like one (`v1`, `v1beta1`): the grammar of the host's `ReadRule`.
-fn read_rule(rule: &str) -> Result<serde_json::Value, Error> {
-    let err = |reason| Error::ReadRule {
-        rule: rule.to_owned(),
-        reason,
-    };
-    let (gvr, namespaces) = match rule.split_once(" in ") {
-        Some((gvr, ns)) => {
-            let list: Vec<&str> = ns.split(',').map(str::trim).collect();
-            if list.iter().any(|n| n.is_empty()) {
-                return Err(err("empty namespace in the `in` list"));
-            }
-            (gvr.trim(), Some(list))
-        }
-        None => (rule.trim(), None),
-    };
-    let parts: Vec<&str> = gvr.split('/').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(err("empty segment"));
-    }
-    let (group, rest) = match parts.first() {
-        Some(first) if is_api_version(first) => ("", &parts[..]),
-        Some(first) => (*first, &parts[1..]),
-        None => return Err(err("empty rule")),
-    };
-    let (version, resource, subresource) = match rest {
-        [v, r] => (*v, *r, None),
-        [v, r, sub] => (*v, *r, Some(*sub)),
-        _ => return Err(err("expected [group/]version/resource[/subresource]")),
-    };
-    if !is_api_version(version) {
-        return Err(err("the version must look like v1, v1beta1 or v2alpha1"));
-    }
-    let mut out = serde_json::json!({"group": group, "version": version, "resource": resource});
-    if let Some(sub) = subresource {
-        out["subresource"] = sub.into();
-    }
-    if let Some(ns) = namespaces {
-        out["namespaces"] = ns.into();
-    }
-    Ok(out)
-}
-
-/// Whether a segment is a Kubernetes API version (`v1`, `v1beta1`, `v2alpha3`).
-fn is_api_version(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('v') else {
-        return false;
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 {
-        return false;
-    }
-    let rest = &rest[digits..];
-    if rest.is_empty() {
-        return true;
-    }
-    let rest = rest
-        .strip_prefix("alpha")
-        .or_else(|| rest.strip_prefix("beta"));
-    matches!(rest, Some(r) if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+/// `component` with `manifest`, checked by [`Manifest::validate`], as its only manifest; see
+/// [`set_manifest`].
+pub fn embed(component: &[u8], manifest: &Manifest) -> Result<Vec<u8>, Error> {
+    manifest.validate()?;
+    set_manifest(component, manifest.to_json().as_bytes())
 }
 
 /// `component` (a component or a core module) with `manifest_json` as its only manifest:
@@ -375,56 +282,25 @@ mod tests {
     }
 
     #[test]
-    fn manifests_are_written_with_structured_reads() {
-        let reads = [
-            "config.openshift.io/v1/clusteroperators".to_owned(),
-            "v1/pods/log in ns1, ns2".to_owned(),
-            "apps/v1beta2/deployments".to_owned(),
-        ];
-        let json = manifest_json("wagather:gatherer@0.2.0", "x", "1.0", &reads).unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
-        assert_eq!(
-            value,
-            serde_json::json!({
-                "contract": "wagather:gatherer@0.2.0", "name": "x", "version": "1.0",
-                "reads": [
-                    {"group": "config.openshift.io", "version": "v1", "resource": "clusteroperators"},
-                    {"group": "", "version": "v1", "resource": "pods", "subresource": "log",
-                     "namespaces": ["ns1", "ns2"]},
-                    {"group": "apps", "version": "v1beta2", "resource": "deployments"},
-                ],
-            })
+    fn embed_writes_a_valid_manifest_that_reads_back() {
+        let manifest = Manifest::new(
+            "cluster-operators-js",
+            "0.1.0",
+            vec!["config.openshift.io/v1/clusteroperators".parse().unwrap()],
         );
-        assert!(
-            String::from_utf8(json)
-                .unwrap()
-                .starts_with(r#"{"contract":"#)
-        );
-        for bad in [
-            "",
-            "v1",
-            "pods",
-            "a//v1/x",
-            "g/1/x",
-            "v1/pods in a,,b",
-            "g/v1/a/b/c",
-            "vbeta/x",
-        ] {
-            assert!(
-                matches!(
-                    manifest_json("c", "x", "1", &[bad.to_owned()]),
-                    Err(Error::ReadRule { .. })
-                ),
-                "{bad:?}"
-            );
-        }
+        let mut component = Component::new();
+        component.section(&ModuleSection(&module(&[(MANIFEST_SECTION, OLD)])));
+        let out = embed(&component.finish(), &manifest).unwrap();
+        validate(&out);
+        let sections = manifest_sections(&out).unwrap();
+        assert_eq!(sections.len(), 1);
+        assert_eq!(Manifest::from_json(&sections[0]).unwrap(), manifest);
+
+        let mut bad = manifest.clone();
+        bad.name = "no spaces allowed".into();
         assert!(matches!(
-            manifest_json("c", " ", "1", &[]),
-            Err(Error::Empty("name"))
-        ));
-        assert!(matches!(
-            manifest_json("c", "x", "", &[]),
-            Err(Error::Empty("version"))
+            embed(&Component::new().finish(), &bad),
+            Err(Error::Manifest(ManifestError::Name { .. }))
         ));
     }
 
