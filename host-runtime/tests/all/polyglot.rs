@@ -89,12 +89,12 @@ async fn cluster_operators_agree_in_rust_javascript_and_python() {
         // One page of up to 500 holds all 31.
         assert_eq!(report.metrics.api_calls, 1, "{report:#?}");
         let records = by_path(records);
-        let paths: Vec<String> = expected
+        let paths: std::collections::BTreeSet<String> = expected
             .keys()
             .map(|name| format!("config/clusteroperator/{name}.json"))
             .collect();
         assert_eq!(
-            records.keys().cloned().collect::<Vec<_>>(),
+            records.keys().cloned().collect::<std::collections::BTreeSet<_>>(),
             paths,
             "{}: archive paths",
             report.name
