@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let workspace = Path::new(&manifest_dir)
         .parent()
         .expect("guests/ lives in the workspace root")
@@ -29,8 +30,8 @@ fn main() {
         "guests/toolchains",
         "guests/src/polyglot.rs",
     ]
-        .into_iter()
-        .chain(guests::GUEST_FOLDERS.iter().copied())
+    .into_iter()
+    .chain(guests::GUEST_FOLDERS.iter().copied())
     {
         // A path that does not exist would make cargo run this script on every build.
         let path = workspace.join(input);
@@ -54,10 +55,17 @@ fn main() {
         )
         .expect("writing to a String");
     }
-    code.push_str("/// Every guest: package name and component path.\npub const ALL: &[(&str, &str)] = &[\n");
+    code.push_str(
+        "/// Every guest: package name and component path.\npub const ALL: &[(&str, &str)] = &[\n",
+    );
     for guest in &built {
-        writeln!(code, "    ({:?}, {:?}),", guest.package, guest.path.display().to_string())
-            .expect("writing to a String");
+        writeln!(
+            code,
+            "    ({:?}, {:?}),",
+            guest.package,
+            guest.path.display().to_string()
+        )
+        .expect("writing to a String");
     }
     code.push_str("];\n");
 
@@ -76,12 +84,17 @@ fn main() {
     );
     for (name, built) in polyglot::outcomes(&polyglot) {
         match built {
-            Ok(path) => writeln!(code, "    ({name:?}, Ok({:?})),", path.display().to_string()),
+            Ok(path) => writeln!(
+                code,
+                "    ({name:?}, Ok({:?})),",
+                path.display().to_string()
+            ),
             Err(why) => writeln!(code, "    ({name:?}, Err({why:?})),"),
         }
         .expect("writing to a String");
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("guests.rs");
+    let out =
+        Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("guests.rs");
     std::fs::write(&out, code).expect("writing the guest paths");
 }

@@ -124,7 +124,12 @@ mod tests {
         let bad_name = set_args(&["g.wasm", "--name", "a b", "--version", "1"]);
         assert!(manifest_of(&bad_name).is_err());
         let no_reads = set_args(&["g.wasm", "--name", "x", "--version", "1"]);
-        assert!(manifest_of(&no_reads).expect("discovery only").reads.is_empty());
+        assert!(
+            manifest_of(&no_reads)
+                .expect("discovery only")
+                .reads
+                .is_empty()
+        );
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub fn polyglot(name: &str) -> &'static str {
 
 /// The component of `package`, by name.
 pub fn path(package: &str) -> Option<&'static str> {
-    ALL.iter().find(|(p, _)| *p == package).map(|(_, path)| *path)
+    ALL.iter()
+        .find(|(p, _)| *p == package)
+        .map(|(_, path)| *path)
 }
 
 #[cfg(test)]
@@ -38,6 +40,9 @@ mod tests {
             let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{package}: {path}: {e}"));
             assert_eq!(&bytes[..4], b"\0asm", "{package}");
         }
-        assert_eq!(super::path("cluster-operators"), Some(super::CLUSTER_OPERATORS));
+        assert_eq!(
+            super::path("cluster-operators"),
+            Some(super::CLUSTER_OPERATORS)
+        );
     }
 }

@@ -704,7 +704,9 @@ mod tests {
         assert_eq!(manifest.name, "x-js");
         assert_eq!(
             manifest.reads,
-            ["config.openshift.io/v1/clusteroperators".parse::<ReadRule>().unwrap()]
+            ["config.openshift.io/v1/clusteroperators"
+                .parse::<ReadRule>()
+                .unwrap()]
         );
         let err = manifest_from_declaration(&declared, "wagather:gatherer@0.3.0").unwrap_err();
         assert!(
@@ -731,7 +733,10 @@ mod tests {
     #[test]
     fn every_guest_has_its_sources() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        assert!(root.join("guests/toolchains/js/package-lock.json").is_file());
+        assert!(
+            root.join("guests/toolchains/js/package-lock.json")
+                .is_file()
+        );
         for guest in GUESTS {
             let entry = match guest.language {
                 Language::JavaScript => guest.entry.to_owned(),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use wagather_host::limits::Limits;
 use wagather_host::policy::HostPolicy;
-use wagather_host::{ApiEndpoint, Outcome, Runtime, RuntimeOptions, RunSpec};
+use wagather_host::{ApiEndpoint, Outcome, RunSpec, Runtime, RuntimeOptions};
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
 /// One measured quantity: median, min and max of its samples.
@@ -56,7 +56,10 @@ fn main() {
     let (compiles, rounds) = if quick { (1, 1) } else { (3, 30) };
     let guests = [
         ("rust", wagather_guests::CLUSTER_OPERATORS),
-        ("javascript", wagather_guests::polyglot("cluster_operators_js")),
+        (
+            "javascript",
+            wagather_guests::polyglot("cluster_operators_js"),
+        ),
         ("python", wagather_guests::polyglot("cluster_operators_py")),
     ];
     let tokio = tokio::runtime::Runtime::new().expect("tokio");
@@ -93,7 +96,9 @@ fn main() {
             .collect();
         figures.push(figure(
             format!("polyglot/compile/{language}"),
-            format!("load of the {language} component without a cache (manifest, compile, world check)"),
+            format!(
+                "load of the {language} component without a cache (manifest, compile, world check)"
+            ),
             "ms",
             samples,
         ));
@@ -156,7 +161,9 @@ fn main() {
             .collect();
         figures.push(figure(
             format!("polyglot/gather/{language}"),
-            format!("a whole {language} run: instantiate, list 31 ClusterOperators, write 31 records"),
+            format!(
+                "a whole {language} run: instantiate, list 31 ClusterOperators, write 31 records"
+            ),
             "ms",
             samples,
         ));

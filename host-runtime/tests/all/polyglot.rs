@@ -18,14 +18,14 @@ use crate::guests::{
     client, errors_text, gather, gathers_json, read_archive, runtime, start_sample_server, status,
 };
 
+/// A gatherer to run: its name, its component and its configuration.
+type Gatherer<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
 /// Runs three gatherers (name, component, configuration) once against `url`, all at the same
 /// time in one runtime, and returns each run's report and records. Each run keeps its own
 /// records: in one period's archive the first gatherer to write a path owns it, and these
 /// write the same paths.
-async fn run_together(
-    url: &str,
-    gatherers: [(&str, &str, &[(&str, &str)]); 3],
-) -> Vec<(RunReport, Vec<Record>)> {
+async fn run_together(url: &str, gatherers: [Gatherer<'_>; 3]) -> Vec<(RunReport, Vec<Record>)> {
     let runtime = runtime();
     let api = client(url).await;
     let limits = Limits::default();
@@ -71,8 +71,16 @@ async fn cluster_operators_agree_in_rust_javascript_and_python() {
         &server.url(),
         [
             ("co-rust", wagather_guests::CLUSTER_OPERATORS, &[]),
-            ("co-js", wagather_guests::polyglot("cluster_operators_js"), &[]),
-            ("co-py", wagather_guests::polyglot("cluster_operators_py"), &[]),
+            (
+                "co-js",
+                wagather_guests::polyglot("cluster_operators_js"),
+                &[],
+            ),
+            (
+                "co-py",
+                wagather_guests::polyglot("cluster_operators_py"),
+                &[],
+            ),
         ],
     )
     .await;
@@ -94,7 +102,10 @@ async fn cluster_operators_agree_in_rust_javascript_and_python() {
             .map(|name| format!("config/clusteroperator/{name}.json"))
             .collect();
         assert_eq!(
-            records.keys().cloned().collect::<std::collections::BTreeSet<_>>(),
+            records
+                .keys()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>(),
             paths,
             "{}: archive paths",
             report.name
@@ -110,7 +121,10 @@ async fn cluster_operators_agree_in_rust_javascript_and_python() {
     // JavaScript and Python keep the server's key order and escape alike: the same bytes.
     // (Rust writes its typed structs' field order, which is the same here only because the
     // snapshot server sorts keys; equality as parsed JSON is what holds in general.)
-    assert_eq!(written[1], written[2], "JavaScript and Python records differ in bytes");
+    assert_eq!(
+        written[1], written[2],
+        "JavaScript and Python records differ in bytes"
+    );
     // Each language's record bytes, as the runs report them, agree with the records.
     for (report, records) in &runs {
         let bytes: u64 = records.iter().map(|r| r.data.len() as u64).sum();
@@ -125,9 +139,21 @@ async fn an_undeclared_read_is_denied_in_every_language_alike() {
     let runs = run_together(
         &server.url(),
         [
-            ("undeclared-rust", wagather_guests::TEST_GUEST_UNDECLARED_READ, &[]),
-            ("undeclared-js", wagather_guests::polyglot("hostile_js"), undeclared),
-            ("undeclared-py", wagather_guests::polyglot("hostile_py"), undeclared),
+            (
+                "undeclared-rust",
+                wagather_guests::TEST_GUEST_UNDECLARED_READ,
+                &[],
+            ),
+            (
+                "undeclared-js",
+                wagather_guests::polyglot("hostile_js"),
+                undeclared,
+            ),
+            (
+                "undeclared-py",
+                wagather_guests::polyglot("hostile_py"),
+                undeclared,
+            ),
         ],
     )
     .await;
@@ -136,7 +162,10 @@ async fn an_undeclared_read_is_denied_in_every_language_alike() {
     let (rust, rust_records) = &runs[0];
     assert_eq!(rust.outcome, Outcome::Failed, "{rust:#?}");
     assert!(rust.metrics.denied_requests >= 1, "{rust:#?}");
-    assert_eq!(rust.metrics.api_calls, 0, "a denied request never reaches the API: {rust:#?}");
+    assert_eq!(
+        rust.metrics.api_calls, 0,
+        "a denied request never reaches the API: {rust:#?}"
+    );
     let outcome: serde_json::Value =
         serde_json::from_slice(&rust_records[0].data).expect("the outcome is JSON");
     assert_eq!(outcome["denied"], true, "{outcome}");
@@ -144,7 +173,11 @@ async fn an_undeclared_read_is_denied_in_every_language_alike() {
         // The same outcome, the same metrics, the same typed events (the policy's denial and
         // the guest's own error naming it), as the Rust gatherer's.
         assert_eq!(report.outcome, rust.outcome, "{}", report.name);
-        assert_eq!(report.metrics.api_calls, rust.metrics.api_calls, "{}", report.name);
+        assert_eq!(
+            report.metrics.api_calls, rust.metrics.api_calls,
+            "{}",
+            report.name
+        );
         assert_eq!(
             report.metrics.denied_requests, rust.metrics.denied_requests,
             "{}",
@@ -219,7 +252,10 @@ async fn deadline_and_memory_cap_stop_javascript_and_python() {
         // What it wrote before it was stopped is kept.
         assert_eq!(report["records_count"], 1, "{report:#}");
         let kept = format!("hostile-{language}/before-spin");
-        assert!(entries.iter().any(|(path, _)| *path == kept), "{kept} is not in the archive");
+        assert!(
+            entries.iter().any(|(path, _)| *path == kept),
+            "{kept} is not in the archive"
+        );
 
         let alloc = summary
             .reports
@@ -233,7 +269,10 @@ async fn deadline_and_memory_cap_stop_javascript_and_python() {
             },
             "{alloc:#?}"
         );
-        assert!(alloc.metrics.peak_memory_bytes <= MEMORY as u64, "{alloc:#?}");
+        assert!(
+            alloc.metrics.peak_memory_bytes <= MEMORY as u64,
+            "{alloc:#?}"
+        );
         let report = status(&gathers, &alloc.name);
         assert!(
             errors_text(report).contains("memory limit of 96 MiB reached"),
