@@ -151,11 +151,13 @@ fn main() {
             policy: &policy,
             config: &[],
         };
+        let mut peak = Vec::new();
         let samples = (0..rounds)
             .map(|_| {
                 let (report, records) = tokio.block_on(cached.run_collecting(&spec));
                 assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
                 assert_eq!(records.len(), 31, "{language}");
+                peak.push(report.metrics.peak_memory_bytes as f64 / (1024.0 * 1024.0));
                 ms(report.duration)
             })
             .collect();
@@ -166,6 +168,12 @@ fn main() {
             ),
             "ms",
             samples,
+        ));
+        figures.push(figure(
+            format!("polyglot/peak-memory/{language}"),
+            format!("the most linear memory the {language} guest held during that run"),
+            "MiB",
+            peak,
         ));
     }
     tokio.block_on(server.shutdown());
