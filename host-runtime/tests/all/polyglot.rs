@@ -287,3 +287,60 @@ async fn deadline_and_memory_cap_stop_javascript_and_python() {
     assert_eq!(honest["records_count"], 31, "{honest:#}");
     assert_eq!(archived_cluster_operators(&entries).len(), 31);
 }
+
+/// In one period the three write the same 31 paths: the archive keeps the first gatherer's
+/// (the operator's order decides, not speed), and the others' reports name every path they
+/// lost to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_one_period_the_three_write_the_same_paths() {
+    use wagather_host::Event;
+    use wagather_host::report::DropReason;
+
+    let server = start_sample_server().await;
+    let gatherers = [
+        GathererSpec::named("co-rust", wagather_guests::CLUSTER_OPERATORS),
+        GathererSpec::named("co-js", wagather_guests::polyglot("cluster_operators_js")),
+        GathererSpec::named("co-py", wagather_guests::polyglot("cluster_operators_py")),
+    ];
+    let options = GatherOptions {
+        parallel: 3,
+        ..GatherOptions::default()
+    };
+    let (_out, summary) = gather(&server.url(), &gatherers, &options).await;
+    server.shutdown().await;
+
+    let entries = read_archive(&summary.archive);
+    let expected = expected_cluster_operators();
+    assert_eq!(archived_cluster_operators(&entries), expected);
+    let paths: std::collections::BTreeSet<String> = expected
+        .keys()
+        .map(|name| format!("config/clusteroperator/{name}.json"))
+        .collect();
+
+    let rust = &summary.reports[0];
+    assert_eq!(rust.name, "co-rust");
+    assert_eq!(rust.outcome, Outcome::Completed, "{rust:#?}");
+    assert_eq!(rust.metrics.records, 31, "{rust:#?}");
+    assert!(rust.events.is_empty(), "{rust:#?}");
+    for report in &summary.reports[1..] {
+        assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+        assert_eq!(report.metrics.records, 0, "{report:#?}");
+        let mut listed = 0;
+        let mut omitted = 0;
+        for event in &report.events {
+            match event {
+                Event::RecordDropped {
+                    reason: DropReason::Duplicate { path, owner },
+                    ..
+                } => {
+                    assert_eq!(owner, "co-rust", "{report:#?}");
+                    assert!(paths.contains(path), "{path} is not a ClusterOperator path");
+                    listed += 1;
+                }
+                Event::Omitted { count, .. } => omitted += count,
+                other => panic!("{}: unexpected event {other:?}", report.name),
+            }
+        }
+        assert_eq!(listed + omitted, 31, "{report:#?}");
+    }
+}
