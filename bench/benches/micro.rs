@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use wagather_bench::{ECHO_GUEST, build_guests, data, native};
 use wagather_host::limits::Limits;
-use wagather_host::policy::HostPolicy;
 use wagather_host::{ApiEndpoint, LoadedGatherer, Runtime, RuntimeOptions};
 use wagather_snapshot::{Snapshot, SnapshotServer};
 use wasmtime::component::{Component, Linker};
@@ -97,11 +96,13 @@ mod world {
     wasmtime::component::bindgen!({ path: "../wit", world: "gatherer" });
 }
 
-/// A store's state for `work/*`: WASI with nothing granted, and one response body.
+/// A store's state for `work/*`: WASI with nothing granted, one response body, and the
+/// records the guest wrote (counted and dropped).
 struct Served {
     wasi: wasmtime_wasi::WasiCtx,
     table: wasmtime::component::ResourceTable,
     body: Arc<Vec<u8>>,
+    records: usize,
 }
 
 impl wasmtime_wasi::WasiView for Served {
@@ -124,6 +125,23 @@ impl world::wagather::gatherer::kube::Host for Served {
             headers: Vec::new(),
             body: self.body.to_vec(),
         })
+    }
+}
+
+impl world::wagather::gatherer::output::Host for Served {
+    fn write_record(
+        &mut self,
+        _: String,
+        _: world::wagather::gatherer::output::RecordFormat,
+        data: Vec<u8>,
+    ) -> Result<(), world::wagather::gatherer::output::RecordError> {
+        black_box(data);
+        self.records += 1;
+        Ok(())
+    }
+
+    fn report_error(&mut self, error: world::wagather::gatherer::output::GatherError) {
+        panic!("the gatherer reported {error:?}");
     }
 }
 
@@ -171,13 +189,14 @@ fn bench_gather_in(
                     wasi: wasmtime_wasi::WasiCtx::builder().build(),
                     table: wasmtime::component::ResourceTable::new(),
                     body: body.clone(),
+                    records: 0,
                 },
             );
             store.set_epoch_deadline(u64::MAX / 2);
             let gatherer = pre.instantiate(&mut store).expect("instantiate");
             let output = gatherer.call_gather(&mut store, &[]).expect("gather");
-            assert!(output.errors.is_empty(), "{:?}", output.errors);
-            assert_eq!(output.records.len(), 31);
+            assert!(output.is_ok(), "{output:?}");
+            assert_eq!(store.data().records, 31);
             black_box(output)
         })
     });
@@ -236,20 +255,15 @@ fn run_echo(
         ("count".to_owned(), count.to_string()),
     ];
     let started = Instant::now();
-    let outcome = net.tokio.block_on(runtime.run(
+    let (report, _) = net.tokio.block_on(wagather_bench::run(
+        runtime,
         echo,
         &net.api,
         &unlimited(),
-        &HostPolicy::default(),
         &config,
     ));
     let elapsed = started.elapsed();
-    assert!(
-        outcome.errors.is_empty(),
-        "echo run failed: {:?}",
-        outcome.errors
-    );
-    assert_eq!(outcome.api_calls as u64, count);
+    assert_eq!(u64::from(report.metrics.api_calls), count);
     elapsed
 }
 
@@ -265,8 +279,13 @@ fn benches(c: &mut Criterion) {
         ..RuntimeOptions::default()
     })
     .expect("runtime");
+    let uncached = Runtime::new(RuntimeOptions {
+        cache_dir: None,
+        ..RuntimeOptions::default()
+    })
+    .expect("runtime");
     c.bench_function("load/compile_cold", |b| {
-        b.iter(|| black_box(runtime.compile_uncached(&bytes).expect("compile")))
+        b.iter(|| black_box(uncached.compile(&bytes).expect("compile")))
     });
     // The first load fills the cache; every later one deserializes.
     let gatherer = runtime.load(operators).expect("load");

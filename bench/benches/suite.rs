@@ -28,9 +28,8 @@ use wagather_bench::stats::{Budget, Figure, SuiteResults, Summary};
 use wagather_bench::{
     ECHO_GUEST, build_guests, build_guests_in, data, native, peak_rss, target_dir, workspace,
 };
+use wagather_host::Record;
 use wagather_host::limits::Limits;
-use wagather_host::policy::HostPolicy;
-use wagather_host::records::Record;
 use wagather_host::{
     ApiEndpoint, GatherOptions, LoadedGatherer, Runtime, RuntimeOptions, gather_to_archive,
 };
@@ -434,17 +433,11 @@ fn compare(
     results: &mut SuiteResults,
 ) {
     let limits = Limits::default();
-    let policy = HostPolicy::default();
     let wasm_run = || {
         let started = Instant::now();
-        let outcome = tokio.block_on(runtime.run(gatherer, api, &limits, &policy, &[]));
-        let elapsed = started.elapsed();
-        assert!(
-            outcome.errors.is_empty(),
-            "{name} (wasm) failed: {:?}",
-            outcome.errors
-        );
-        (elapsed, outcome.records)
+        let (_, records) =
+            tokio.block_on(wagather_bench::run(runtime, gatherer, api, &limits, &[]));
+        (started.elapsed(), records)
     };
     let native_run = || {
         let started = Instant::now();
@@ -512,20 +505,14 @@ fn decoding(
     let rounds = settings.rounds.clamp(1, 5);
     let mut guest = Vec::new();
     for _ in 0..rounds {
-        let outcome = tokio.block_on(runtime.run(
+        let (_, records) = tokio.block_on(wagather_bench::run(
+            runtime,
             echo,
             api,
             &Limits::default(),
-            &HostPolicy::default(),
             &config,
         ));
-        assert!(
-            outcome.errors.is_empty(),
-            "decode run: {:?}",
-            outcome.errors
-        );
-        let record = outcome
-            .records
+        let record = records
             .iter()
             .find(|r| r.name == "decode")
             .expect("decode record");
@@ -643,7 +630,7 @@ fn child_gather(args: &[String]) {
             .expect("client");
         gather_to_archive(
             &runtime,
-            &[PathBuf::from(component)],
+            &[wagather_host::GathererSpec::file(component)],
             &api,
             &GatherOptions::default(),
             out.path(),

@@ -125,6 +125,35 @@ pub fn build_guests_in(
     Ok(packages.iter().map(|p| guest_path_in(target, p)).collect())
 }
 
+/// Runs `gatherer` once under `limits` with `config`, collecting its records; panics with the
+/// run's problems when it did not complete cleanly (a benchmark of a failing run measures
+/// nothing).
+pub async fn run(
+    runtime: &wagather_host::Runtime,
+    gatherer: &wagather_host::LoadedGatherer,
+    api: &kube::Client,
+    limits: &wagather_host::Limits,
+    config: &[(String, String)],
+) -> (wagather_host::RunReport, Vec<wagather_host::Record>) {
+    let policy = wagather_host::HostPolicy::default();
+    let spec = wagather_host::RunSpec {
+        name: &gatherer.manifest.name,
+        gatherer,
+        api,
+        limits,
+        policy: &policy,
+        config,
+    };
+    let (report, records) = runtime.run_collecting(&spec).await;
+    assert!(
+        !report.has_errors(),
+        "{} failed: {:?}",
+        report.name,
+        report.errors()
+    );
+    (report, records)
+}
+
 /// Peak resident set size (`VmHWM`) of this process in bytes, from `/proc/self/status` (Linux).
 pub fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -105,7 +105,7 @@ fn finish(ctx: Gather) -> Result<Vec<Record>, BenchError> {
     match output.errors.first() {
         Some(error) => Err(BenchError::Http {
             path: "(records)".to_owned(),
-            reason: error.clone(),
+            reason: error.to_string(),
         }),
         None => Ok(output.records),
     }

@@ -6,9 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use wagather_bench::{ECHO_GUEST, build_guests, data, native, workspace};
-use wagather_host::limits::Limits;
-use wagather_host::policy::HostPolicy;
-use wagather_host::{ApiEndpoint, LoadedGatherer, RunOutcome, Runtime, RuntimeOptions};
+use wagather_host::{ApiEndpoint, Limits, LoadedGatherer, Record, Runtime, RuntimeOptions};
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
 async fn serve(root: &Path) -> (SnapshotServer, kube::Client) {
@@ -30,27 +28,16 @@ async fn run(
     gatherer: &LoadedGatherer,
     api: &kube::Client,
     config: &[(&str, &str)],
-) -> RunOutcome {
+) -> (wagather_host::RunReport, Vec<Record>) {
     let config: Vec<(String, String)> = config
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    let outcome = runtime
-        .run(
-            gatherer,
-            api,
-            &Limits::default(),
-            &HostPolicy::default(),
-            &config,
-        )
-        .await;
-    assert_eq!(outcome.errors, Vec::<String>::new());
-    outcome
+    wagather_bench::run(runtime, gatherer, api, &Limits::default(), &config).await
 }
 
-fn same_records(wasm: &RunOutcome, native: &[wagather_sdk::Record]) {
+fn same_records(wasm: &[Record], native: &[wagather_sdk::Record]) {
     let wasm: Vec<(&str, &[u8])> = wasm
-        .records
         .iter()
         .map(|r| (r.name.as_str(), r.data.as_slice()))
         .collect();
@@ -76,7 +63,7 @@ async fn cluster_operators_wasm_and_native_write_the_same_records() {
     let gatherer = load(&runtime, "cluster-operators");
     let (server, api) = serve(&workspace().join("testdata/insights-archive-sample")).await;
 
-    let wasm = run(&runtime, &gatherer, &api, &[]).await;
+    let (_, wasm) = run(&runtime, &gatherer, &api, &[]).await;
     let native = native::cluster_operators(&api).await.unwrap();
 
     assert_eq!(native.len(), 31);
@@ -94,10 +81,10 @@ async fn pod_inventory_wasm_and_native_write_the_same_records() {
     let gatherer = load(&runtime, "pod-inventory");
     let (server, api) = serve(dir.path()).await;
 
-    let wasm = run(&runtime, &gatherer, &api, &[]).await;
+    let (report, wasm) = run(&runtime, &gatherer, &api, &[]).await;
     let native = native::pod_inventory(&api).await.unwrap();
 
-    assert_eq!(wasm.api_calls, 3);
+    assert_eq!(report.metrics.api_calls, 3);
     assert_eq!(native.len(), 7);
     let first: serde_json::Value = serde_json::from_slice(&native[0].data).unwrap();
     assert_eq!(first["namespace"], "tenant-000");
@@ -119,22 +106,19 @@ async fn bench_echo_receives_every_body_byte_and_decodes_every_pod() {
     let path = data::echo_path("100KiB");
     let body = native::fetch(&api, &path).await.unwrap();
     assert!(body.len() > 100 << 10, "{}", body.len());
-    let outcome = run(
+    let (report, outcome) = run(
         &runtime,
         &echo,
         &api,
         &[("mode", "echo"), ("path", &path), ("count", "3")],
     )
     .await;
-    assert_eq!(outcome.api_calls, 3);
-    assert_eq!(
-        outcome.records[0].data,
-        (3 * body.len()).to_string().into_bytes()
-    );
+    assert_eq!(report.metrics.api_calls, 3);
+    assert_eq!(outcome[0].data, (3 * body.len()).to_string().into_bytes());
 
-    let outcome = run(&runtime, &echo, &api, &[("mode", "decode")]).await;
+    let (_, outcome) = run(&runtime, &echo, &api, &[("mode", "decode")]).await;
     let timings: test_guest_bench_echo::DecodeTimings =
-        serde_json::from_slice(&outcome.records[0].data).unwrap();
+        serde_json::from_slice(&outcome[0].data).unwrap();
     let pages = native::pod_pages(&api).await.unwrap();
     assert_eq!(timings.pods, 600);
     assert_eq!(timings.pages as usize, pages.len());

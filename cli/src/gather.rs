@@ -232,7 +232,10 @@ mod tests {
         assert_eq!(args.memory, Some(64 << 20));
         assert_eq!(args.parallel, 2);
         let options = options(&args).expect("options");
-        assert_eq!(options.config_of("spin"), [("attack".into(), "spin".into())]);
+        assert_eq!(
+            options.config_of("spin"),
+            [("attack".into(), "spin".into())]
+        );
         assert_eq!(options.config_of("a"), [("k".into(), "v=w".into())]);
         assert!(options.config_of("other").is_empty());
     }
@@ -280,7 +283,10 @@ mod tests {
             args.extend_from_slice(bad);
             assert!(gather_args(&args).is_err(), "{bad:?} accepted");
         }
-        assert!(gather_args(&["--out", "o"]).is_err(), "no gatherer accepted");
+        assert!(
+            gather_args(&["--out", "o"]).is_err(),
+            "no gatherer accepted"
+        );
     }
 
     #[test]
@@ -310,7 +316,10 @@ mod tests {
         assert_eq!(options.limits.max_requests, 7);
         assert_eq!(
             options.config_of("g"),
-            [("b".into(), "kept".into()), ("a".into(), "from-flag".into())]
+            [
+                ("b".into(), "kept".into()),
+                ("a".into(), "from-flag".into())
+            ]
         );
     }
 
@@ -327,7 +336,8 @@ mod tests {
         .expect("parse");
         let err = options(&args).unwrap_err();
         assert!(
-            format!("{err:#}").contains("configuration for typo, but no gatherer runs under that name"),
+            format!("{err:#}")
+                .contains("configuration for typo, but no gatherer runs under that name"),
             "{err:#}"
         );
     }
@@ -347,6 +357,9 @@ mod tests {
         ])
         .expect("parse");
         let text = format!("{:#}", options(&args).unwrap_err());
-        assert!(text.contains("zero.yaml") && text.contains("deadline must be longer than zero"), "{text}");
+        assert!(
+            text.contains("zero.yaml") && text.contains("deadline must be longer than zero"),
+            "{text}"
+        );
     }
 }

@@ -217,7 +217,9 @@ mod tests {
     fn an_older_contract_is_refused_naming_both_versions() {
         let json = br#"{"contract":"wagather:gatherer@0.1.0","name":"x","version":"1","reads":[],"extra":1}"#;
         let err = Manifest::from_json(json).unwrap_err();
-        assert!(matches!(&err, ManifestError::Contract { found } if found == "wagather:gatherer@0.1.0"));
+        assert!(
+            matches!(&err, ManifestError::Contract { found } if found == "wagather:gatherer@0.1.0")
+        );
         let text = err.to_string();
         assert!(text.contains("wagather:gatherer@0.1.0"), "{text}");
         assert!(text.contains("wagather:gatherer@0.2.0"), "{text}");
@@ -248,7 +250,10 @@ mod tests {
             m.name = name.into();
             m.version = version.into();
             let err = Manifest::from_json(m.to_json().as_bytes()).unwrap_err();
-            assert!(err.to_string().contains(needle), "{name:?} {version:?}: {err}");
+            assert!(
+                err.to_string().contains(needle),
+                "{name:?} {version:?}: {err}"
+            );
         }
         for name in ["clusterconfig/nodes", "cluster_operators", "a.b-c", "X1"] {
             check_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));

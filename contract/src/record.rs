@@ -153,9 +153,17 @@ mod tests {
                 RecordFormat::Raw,
                 "config/pod/ns/logs/pod-1/container.log",
             ),
-            ("weird..but.valid/x", RecordFormat::Raw, "weird..but.valid/x"),
+            (
+                "weird..but.valid/x",
+                RecordFormat::Raw,
+                "weird..but.valid/x",
+            ),
             ("raw.json", RecordFormat::Raw, "raw.json"),
-            ("insights-operator/gathers", RecordFormat::Raw, "insights-operator/gathers"),
+            (
+                "insights-operator/gathers",
+                RecordFormat::Raw,
+                "insights-operator/gathers",
+            ),
         ] {
             assert_eq!(check_record_name(name, format).as_deref(), Ok(path));
         }
@@ -181,7 +189,11 @@ mod tests {
             (&almost, RecordFormat::Json, "segment of 258 bytes"),
             ("a.json", RecordFormat::Json, "ends with .json"),
             ("insights-operator/gathers", RecordFormat::Json, "reserved"),
-            ("insights-operator/gathers.json", RecordFormat::Raw, "reserved"),
+            (
+                "insights-operator/gathers.json",
+                RecordFormat::Raw,
+                "reserved",
+            ),
         ] {
             let err = check_record_name(name, format).unwrap_err();
             assert!(err.to_string().contains(needle), "{name:?}: {err}");

@@ -396,7 +396,11 @@ fn parse_rest(group: &str, version: &str, rest: &[&str]) -> Result<ApiPath, Path
         ));
     }
     Ok(ApiPath::Resource(RequestInfo {
-        verb: if name.is_some() { Verb::Get } else { Verb::List },
+        verb: if name.is_some() {
+            Verb::Get
+        } else {
+            Verb::List
+        },
         group: group.to_owned(),
         version: version.to_owned(),
         namespace,
@@ -424,12 +428,18 @@ pub const PATH_TABLE: &[PathRow] = &[
     ("/api/v1/nodes", "list /v1 - nodes - -"),
     ("/api/v1/nodes?limit=500", "list /v1 - nodes - -"),
     ("/api/v1/nodes/master-0", "get /v1 - nodes master-0 -"),
-    ("/api/v1/nodes/system%3Anode", "get /v1 - nodes system:node -"),
+    (
+        "/api/v1/nodes/system%3Anode",
+        "get /v1 - nodes system:node -",
+    ),
     ("/api/v1/nodes?watch=true", "watch /v1 - nodes - -"),
     ("/api/v1/nodes?watch=false", "list /v1 - nodes - -"),
     ("/api/v1/nodes?w%61tch=1", "watch /v1 - nodes - -"),
     ("/api/v1/namespaces", "list /v1 - namespaces - -"),
-    ("/api/v1/namespaces/default", "get /v1 - namespaces default -"),
+    (
+        "/api/v1/namespaces/default",
+        "get /v1 - namespaces default -",
+    ),
     (
         "/api/v1/namespaces/default/status",
         "get /v1 - namespaces default status",
@@ -537,8 +547,14 @@ mod tests {
             ("/api/v1/nodes/%252e", "encoded percent"),
             ("/api/v1/nodes/%0a", "encoded control"),
             ("/api/v1/nodes/%e9", "non-ASCII"),
-            ("/api/v1/nodes/%zz", "malformed percent-encoding in the path"),
-            ("/api/v1/nodes?x=%", "malformed percent-encoding in the query"),
+            (
+                "/api/v1/nodes/%zz",
+                "malformed percent-encoding in the path",
+            ),
+            (
+                "/api/v1/nodes?x=%",
+                "malformed percent-encoding in the query",
+            ),
             ("/api/v1//nodes", "empty path segment"),
             ("/api/v1/nodes/%2E%2e", "a .. segment"),
             ("//x/api", "names another server"),
@@ -589,10 +605,41 @@ mod properties {
     use super::*;
 
     const TOKENS: &[&str] = &[
-        "api", "apis", "v1", "config.openshift.io", "namespaces", "default", "pods", "log",
-        "proxy", "exec", "status", "watch", "version", "..", ".", "%2e%2e", "%2E.", "%2F", "%5c",
-        "\\", "", "http:", "%00", "%25", "%252e", "a b", "é", "#x", "?watch=true", "?limit=5",
-        "%", "%z", "system%3Anode", "@", ":",
+        "api",
+        "apis",
+        "v1",
+        "config.openshift.io",
+        "namespaces",
+        "default",
+        "pods",
+        "log",
+        "proxy",
+        "exec",
+        "status",
+        "watch",
+        "version",
+        "..",
+        ".",
+        "%2e%2e",
+        "%2E.",
+        "%2F",
+        "%5c",
+        "\\",
+        "",
+        "http:",
+        "%00",
+        "%25",
+        "%252e",
+        "a b",
+        "é",
+        "#x",
+        "?watch=true",
+        "?limit=5",
+        "%",
+        "%z",
+        "system%3Anode",
+        "@",
+        ":",
     ];
     const PREFIXES: &[&str] = &["/", "//", "", "http://x/", "/api/v1/", "/apis/"];
 

@@ -6,8 +6,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use wagather_contract::ReadRule;
 use wagather_host::policy::{
-    DENIED_SUBRESOURCES, FORWARDED_HEADERS, GatherPolicy, GuestRequest, HostPolicy, ReadRule,
+    DENIED_SUBRESOURCES, FORWARDED_HEADERS, GatherPolicy, GuestRequest, HostPolicy,
 };
 
 fn policy() -> GatherPolicy {

@@ -5,12 +5,14 @@
 use std::path::{Component, Path};
 
 use libfuzzer_sys::fuzz_target;
-use wagather_host::records::{MAX_NAME_BYTES, MAX_SEGMENT_BYTES, check_record_name};
+use wagather_contract::RecordFormat;
+use wagather_contract::record::{MAX_NAME_BYTES, MAX_SEGMENT_BYTES, check_record_name};
 
 fuzz_target!(|name: &str| {
-    if check_record_name(name).is_err() {
+    let Ok(name) = check_record_name(name, RecordFormat::Raw) else {
         return;
-    }
+    };
+    let name = name.as_str();
     assert!(
         Path::new(name)
             .components()

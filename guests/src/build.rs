@@ -78,7 +78,13 @@ fn cargo() -> Command {
 /// The guest packages of the workspace, sorted.
 pub fn guest_packages(workspace: &Path) -> Result<Vec<String>, String> {
     let output = cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--manifest-path",
+        ])
         .arg(workspace.join("Cargo.toml"))
         .output()
         .map_err(|e| format!("could not run cargo metadata: {e}"))?;
@@ -171,7 +177,10 @@ pub fn build(workspace: &Path, packages: &[String], quiet: bool) -> Result<Vec<G
             if path.is_file() {
                 Ok(Guest { package, path })
             } else {
-                Err(format!("{package} built, but {} is missing", path.display()))
+                Err(format!(
+                    "{package} built, but {} is missing",
+                    path.display()
+                ))
             }
         })
         .collect()

@@ -124,7 +124,10 @@ mod tests {
         std::fs::create_dir(&dir).expect("mkdir");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
         let err = open(&dir).unwrap_err();
-        assert!(matches!(err, CacheError::Unsafe { mode: 0o777, .. }), "{err}");
+        assert!(
+            matches!(err, CacheError::Unsafe { mode: 0o777, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("writable by the host's user only"));
     }
 }

@@ -216,13 +216,17 @@ mod tests {
         );
         let path = write(dir.path(), "limits.yaml", "max_records: 5\ndeadline: 2s\n");
         let limits = read_limits(&path).unwrap();
-        assert_eq!((limits.max_records, limits.deadline), (5, Duration::from_secs(2)));
+        assert_eq!(
+            (limits.max_records, limits.deadline),
+            (5, Duration::from_secs(2))
+        );
     }
 
     #[test]
     fn bad_files_are_refused_with_the_file_and_the_problem_named() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let cases: Vec<(Box<dyn Fn(&Path) -> Result<(), ConfigError>>, PathBuf, &str)> = vec![
+        type Reader = Box<dyn Fn(&Path) -> Result<(), ConfigError>>;
+        let cases: Vec<(Reader, PathBuf, &str)> = vec![
             (
                 Box::new(|p| read_limits(p).map(drop)),
                 write(dir.path(), "typo.json", r#"{"max_request": 5}"#),
@@ -277,7 +281,10 @@ mod tests {
         let config = read_gatherer_config(&path).unwrap();
         assert_eq!(
             config["clusterconfig/nodes"],
-            [("max".into(), "100".into()), ("verbose".into(), "true".into())]
+            [
+                ("max".into(), "100".into()),
+                ("verbose".into(), "true".into())
+            ]
         );
         assert_eq!(config["hostile-spin"], [("attack".into(), "spin".into())]);
 

@@ -288,7 +288,14 @@ mod tests {
             "{events:?}"
         );
         assert!(
-            matches!(&events[1], Event::LimitExceeded { limit: Limit::MaxRequests, count: 1, .. }),
+            matches!(
+                &events[1],
+                Event::LimitExceeded {
+                    limit: Limit::MaxRequests,
+                    count: 1,
+                    ..
+                }
+            ),
             "{events:?}"
         );
     }

@@ -329,11 +329,14 @@ impl wasmtime::ResourceLimiter for GuestLimiter {
         if total > self.memory_bytes {
             // Ok(false), not an error: the guest sees a failed `memory.grow`,
             // as on a machine out of memory, and its allocator decides.
-            self.record_hit(Limit::MemoryBytes, format!(
-                "memory limit of {} reached (the guest asked to grow to {})",
-                human_bytes(self.memory_bytes as u64),
-                human_bytes(total as u64)
-            ));
+            self.record_hit(
+                Limit::MemoryBytes,
+                format!(
+                    "memory limit of {} reached (the guest asked to grow to {})",
+                    human_bytes(self.memory_bytes as u64),
+                    human_bytes(total as u64)
+                ),
+            );
             return Ok(false);
         }
         self.memory_in_use = total;
@@ -348,10 +351,13 @@ impl wasmtime::ResourceLimiter for GuestLimiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.max_table_elements {
-            self.record_hit(Limit::MaxTableElements, format!(
-                "table limit of {} elements reached (the guest asked for {desired})",
-                self.max_table_elements
-            ));
+            self.record_hit(
+                Limit::MaxTableElements,
+                format!(
+                    "table limit of {} elements reached (the guest asked for {desired})",
+                    self.max_table_elements
+                ),
+            );
             return Ok(false);
         }
         Ok(true)

@@ -112,7 +112,9 @@ pub fn read_manifest(wasm: &[u8]) -> Result<Manifest, ManifestReadError> {
             found = Some(section.data());
         }
     }
-    Ok(Manifest::from_json(found.ok_or(ManifestReadError::Missing)?)?)
+    Ok(Manifest::from_json(
+        found.ok_or(ManifestReadError::Missing)?,
+    )?)
 }
 
 /// The names of a component's top-level imports and exports, for `wagather inspect`.
@@ -197,8 +199,13 @@ impl Runtime {
         };
         let manifest =
             read_manifest(bytes).map_err(|e| fail(LoadStage::Manifest, e.to_string()))?;
-        let component = wasmtime::component::Component::new(&self.inner.engine, bytes)
-            .map_err(|e| fail(LoadStage::Compile, format!("not a valid WebAssembly component: {e:#}")))?;
+        let component =
+            wasmtime::component::Component::new(&self.inner.engine, bytes).map_err(|e| {
+                fail(
+                    LoadStage::Compile,
+                    format!("not a valid WebAssembly component: {e:#}"),
+                )
+            })?;
         let world_error = |e: wasmtime::Error| {
             let cause = match other_contract(bytes) {
                 Some(found) => format!(
@@ -223,6 +230,14 @@ impl Runtime {
             size: bytes.len(),
             pre,
         })
+    }
+}
+
+impl Runtime {
+    /// Compiles a component with this runtime's engine, through its compilation cache when it
+    /// has one (benchmarks compare a runtime without one).
+    pub fn compile(&self, bytes: &[u8]) -> wasmtime::Result<wasmtime::component::Component> {
+        wasmtime::component::Component::new(&self.inner.engine, bytes)
     }
 }
 
@@ -335,7 +350,10 @@ mod tests {
         ] {
             let module = module_with_sections(&[(MANIFEST_SECTION, bad)]);
             let err = read_manifest(&module).unwrap_err();
-            assert!(matches!(err, ManifestReadError::Invalid(_)), "{bad:?}: {err:?}");
+            assert!(
+                matches!(err, ManifestReadError::Invalid(_)),
+                "{bad:?}: {err:?}"
+            );
         }
     }
 

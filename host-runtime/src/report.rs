@@ -484,7 +484,11 @@ mod tests {
         for _ in 0..3 {
             log.denied("DELETE", "/api/v1/nodes", "method DELETE is not allowed");
         }
-        log.denied("GET", "/api/v1/nodes", "core/v1 nodes is not in this gatherer's reads");
+        log.denied(
+            "GET",
+            "/api/v1/nodes",
+            "core/v1 nodes is not in this gatherer's reads",
+        );
         let events = log.finish();
         assert_eq!(events.len(), 2);
         assert_eq!(
@@ -514,7 +518,11 @@ mod tests {
     #[test]
     fn a_guest_restating_a_host_refusal_is_not_listed_twice() {
         let mut log = EventLog::default();
-        log.denied("GET", "/api/v1/nodes", "core/v1 nodes is not in this gatherer's reads");
+        log.denied(
+            "GET",
+            "/api/v1/nodes",
+            "core/v1 nodes is not in this gatherer's reads",
+        );
         log.guest_error(
             GuestError::Request {
                 path: "/api/v1/nodes".into(),
@@ -539,7 +547,9 @@ mod tests {
         );
         let events = log.finish();
         assert_eq!(events.len(), 3, "{events:#?}");
-        assert!(matches!(&events[1], Event::GuestError { error: GuestError::Request { path, .. }, .. } if path == "/api/v1/pods"));
+        assert!(
+            matches!(&events[1], Event::GuestError { error: GuestError::Request { path, .. }, .. } if path == "/api/v1/pods")
+        );
         assert!(matches!(
             &events[2],
             Event::GuestError {

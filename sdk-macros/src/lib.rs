@@ -66,7 +66,6 @@ impl Parse for Args {
     }
 }
 
-
 fn string_value(expr: &Expr, key: &str) -> syn::Result<LitStr> {
     match expr {
         Expr::Lit(ExprLit {

@@ -85,7 +85,8 @@ impl Gather {
     pub fn new(config: Config) -> Gather {
         Gather {
             config,
-            ..Gather::default()
+            #[cfg(not(target_arch = "wasm32"))]
+            kept: Kept::default(),
         }
     }
 
@@ -149,12 +150,8 @@ fn check_name(name: &str, format: RecordFormat) -> Result<()> {
 #[cfg(target_arch = "wasm32")]
 impl Gather {
     fn write(&mut self, name: String, format: RecordFormat, data: Vec<u8>) -> Result<()> {
-        crate::bindings::write_record(&name, format, &data).map_err(|refusal| {
-            Error::RecordRefused {
-                name,
-                refusal,
-            }
-        })
+        crate::bindings::write_record(&name, format, &data)
+            .map_err(|refusal| Error::RecordRefused { name, refusal })
     }
 
     fn report(&mut self, error: Error) {
@@ -362,7 +359,10 @@ mod tests {
         let output = gather.finish(Err(Error::InvalidParams("boom".into())));
         assert_eq!(output.records.len(), 1);
         let errors: Vec<String> = output.errors.iter().map(ToString::to_string).collect();
-        assert_eq!(errors, ["first problem", "invalid request parameters: boom"]);
+        assert_eq!(
+            errors,
+            ["first problem", "invalid request parameters: boom"]
+        );
         assert!(matches!(output.errors[0], Error::Other(_)));
     }
 

@@ -507,7 +507,9 @@ async fn the_contract_path_table_is_read_the_same_way() {
     let mut sent = 0;
     for (path, expected) in PATH_TABLE {
         let carried = path.starts_with('/')
-            && path.bytes().all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
         if !carried {
             continue;
         }

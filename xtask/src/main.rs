@@ -8,6 +8,16 @@
 mod bench;
 #[path = "gen.rs"]
 mod generate;
+// The guests' builder, compiled in rather than depended on: depending on `wagather-guests`
+// would build every guest before `cargo xtask` could even start.
+#[path = "../../guests/src/build.rs"]
+mod guest_build;
+#[path = "../../guests/src/polyglot.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with the guests crate, which uses all of it"
+)]
+mod polyglot;
 
 use std::{
     ffi::OsStr,
@@ -56,7 +66,7 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
     match cli.command {
         Cmd::Gen { check } => generate::run(check),
-        Cmd::BuildGuests => build_guests().map(drop),
+        Cmd::BuildGuests => build_guests(false).map(drop),
         Cmd::Demo => demo(&root),
         Cmd::Ci => ci(),
         Cmd::Bench { quick } => bench::run(quick),
@@ -120,106 +130,50 @@ fn cargo_metadata() -> Result<serde_json::Value> {
     serde_json::from_slice(&output.stdout).context("parsing cargo metadata")
 }
 
-/// Guests are the workspace's cdylib crates under `examples/` and `test-guests/`.
-fn guest_packages() -> Result<Vec<String>> {
-    let metadata = cargo_metadata()?;
-    let root = workspace_root()?;
-    let mut guests = Vec::new();
-    for package in metadata["packages"].as_array().into_iter().flatten() {
-        let manifest = Path::new(package["manifest_path"].as_str().unwrap_or_default());
-        let relative = manifest.strip_prefix(&root).unwrap_or(manifest);
-        let in_guest_dir = relative.starts_with("examples") || relative.starts_with("test-guests");
-        let is_cdylib = package["targets"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|target| {
-                target["crate_types"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|kind| kind == "cdylib")
-            });
-        if in_guest_dir
-            && is_cdylib
-            && let Some(name) = package["name"].as_str()
-        {
-            guests.push(name.to_owned());
-        }
-    }
-    guests.sort();
-    Ok(guests)
-}
-
 fn ensure_guest_target() -> Result<()> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .context("running rustup (the wasm32-wasip2 target is installed through rustup)")?;
-    if String::from_utf8_lossy(&installed.stdout)
-        .lines()
-        .any(|line| line.trim() == GUEST_TARGET)
-    {
+    if guest_build::check_target().is_ok() {
         return Ok(());
     }
     run(Command::new("rustup").args(["target", "add", GUEST_TARGET]))
 }
 
-/// Builds every guest and returns the paths of the components.
-fn build_guests() -> Result<Vec<PathBuf>> {
+/// Builds every guest (with cargo's progress on the terminal) and returns the Rust ones.
+fn build_guests(require_polyglot: bool) -> Result<Vec<guest_build::Guest>> {
     ensure_guest_target()?;
-    let guests = guest_packages()?;
-    if guests.is_empty() {
-        bail!("no guest crates found under examples/ or test-guests/");
-    }
-    let mut cmd = cargo();
-    cmd.args(["build", "--release", "--target", GUEST_TARGET]);
+    let root = workspace_root()?;
+    let guests = guest_build::build(&root, &[], false).map_err(anyhow::Error::msg)?;
+    // The JavaScript and Python guests: a language whose tools are missing is skipped with the
+    // reason, unless `require_polyglot` (ci) makes that an error.
+    polyglot::build(&root, &guest_build::target_dir(&root), require_polyglot)?;
     for guest in &guests {
-        cmd.args(["-p", guest]);
-    }
-    run(&mut cmd)?;
-    let out_dir = target_dir()?.join(GUEST_TARGET).join("release");
-    let mut components = Vec::new();
-    for guest in &guests {
-        let path = out_dir.join(format!("{}.wasm", guest.replace('-', "_")));
-        let size = std::fs::metadata(&path)
-            .with_context(|| format!("guest {guest} built but {} is missing", path.display()))?
+        let size = std::fs::metadata(&guest.path)
+            .with_context(|| format!("{} is missing", guest.path.display()))?
             .len();
         eprintln!(
-            "  {guest}: {} ({:.1} KiB)",
-            path.display(),
+            "  {}: {} ({:.1} KiB)",
+            guest.package,
+            guest.path.display(),
             size as f64 / 1024.0
         );
-        components.push(path);
     }
-    Ok(components)
+    Ok(guests)
 }
 
 fn demo(root: &Path) -> Result<()> {
     let started = Instant::now();
-    ensure_guest_target()?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "--target",
-        GUEST_TARGET,
-        "-p",
-        "cluster-operators",
-    ]))?;
-    run(cargo().args(["build", "-p", "wagather-host", "--bin", "wagather"]))?;
+    let guests = build_guests(false)?;
+    run(cargo().args(["build", "-p", "wagather-cli", "--bin", "wagather"]))?;
     let target = target_dir()?;
-    let guest = target
-        .join(GUEST_TARGET)
-        .join("release")
-        .join("cluster_operators.wasm");
     let host = target.join("debug").join("wagather");
     let snapshot = root.join("testdata").join("insights-archive-sample");
     let out = target.join("wagather-demo");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    run(Command::new(&host)
-        .arg("gather")
-        .arg("--gatherer")
-        .arg(&guest)
+    let mut gather = Command::new(&host);
+    gather.arg("gather");
+    for guest in guests.iter().filter(|g| is_demo_gatherer(root, &g.package)) {
+        gather.arg("--gatherer").arg(&guest.path);
+    }
+    run(gather
         .arg("--snapshot")
         .arg(&snapshot)
         .arg("--out")
@@ -232,11 +186,67 @@ fn demo(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The demo runs the real gatherers: `examples/` and `gatherers/`, not the test guests.
+fn is_demo_gatherer(root: &Path, package: &str) -> bool {
+    ["examples", "gatherers"]
+        .iter()
+        .any(|dir| root.join(dir).join(package).join("Cargo.toml").is_file())
+}
+
+/// Crates only the CLI may use: the host library stays embeddable without a CLI framework, a
+/// log subscriber or the snapshot server's HTTP stack.
+const NOT_IN_THE_HOST_LIBRARY: &[&str] =
+    &["clap", "axum", "tracing-subscriber", "wagather-snapshot"];
+
+/// Fails if the host library depends (normally, at any depth) on a crate only the CLI may use.
+fn check_layering() -> Result<()> {
+    let output = cargo()
+        .args([
+            "tree",
+            "-p",
+            "wagather-host",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .context("running cargo tree")?;
+    if !output.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let found: Vec<&str> = NOT_IN_THE_HOST_LIBRARY
+        .iter()
+        .copied()
+        .filter(|krate| {
+            tree.lines()
+                .any(|line| line.split_whitespace().next() == Some(*krate))
+        })
+        .collect();
+    if !found.is_empty() {
+        bail!(
+            "wagather-host depends on {}: those belong to the CLI (`cargo tree -p wagather-host -e normal -i <crate>` shows the path)",
+            found.join(", ")
+        );
+    }
+    eprintln!(
+        "layering: wagather-host uses none of {}",
+        NOT_IN_THE_HOST_LIBRARY.join(", ")
+    );
+    Ok(())
+}
+
 fn ci() -> Result<()> {
     let started = Instant::now();
     run(cargo().args(["fmt", "--all", "--check"]))?;
     generate::run(true)?;
-    build_guests()?;
+    check_layering()?;
+    // CI has node, npm and python3: the JavaScript and Python guests must build there.
+    let guests = build_guests(true)?;
     run(cargo().args([
         "clippy",
         "--workspace",
@@ -247,8 +257,8 @@ fn ci() -> Result<()> {
     ]))?;
     let mut guest_clippy = cargo();
     guest_clippy.args(["clippy", "--target", GUEST_TARGET, "-p", "wagather-sdk"]);
-    for guest in guest_packages()? {
-        guest_clippy.args(["-p", &guest]);
+    for guest in &guests {
+        guest_clippy.args(["-p", &guest.package]);
     }
     run(guest_clippy.args(["--", "-D", "warnings"]))?;
     if has_nextest() {

@@ -89,7 +89,7 @@ mod tests {
 
         let output = crate::__wagather_run(Vec::new());
 
-        assert_eq!(output.errors, Vec::<String>::new());
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
         assert_eq!(api.requests().len(), 4);
         assert_eq!(output.records.len(), 31);
         for (name, source) in &operators {
@@ -115,12 +115,17 @@ mod tests {
         let _guard = api.install();
         let output = crate::__wagather_run(Vec::new());
         assert!(output.records.is_empty());
+        let errors: Vec<String> = output.errors.iter().map(ToString::to_string).collect();
         assert_eq!(
-            output.errors,
+            errors,
             [format!(
                 "{PATH}?limit=500: API error 403 Forbidden: clusteroperators.config.openshift.io is forbidden"
             )]
         );
+        assert!(matches!(
+            &output.errors[0],
+            wagather_sdk::Error::Api { status, .. } if status.code == 403 && status.reason == "Forbidden"
+        ));
     }
 
     #[test]
@@ -129,7 +134,7 @@ mod tests {
         assert_eq!(
             manifest,
             json!({
-                "contract": "wagather:gatherer@0.1.0",
+                "contract": wagather_sdk::CONTRACT,
                 "name": "cluster-operators",
                 "version": env!("CARGO_PKG_VERSION"),
                 "reads": [{"group": "config.openshift.io", "version": "v1", "resource": "clusteroperators"}],

@@ -1,32 +1,10 @@
-//! Builds the real component (`cargo build --release --target wasm32-wasip2`) and checks what
-//! the host relies on: the manifest custom section survives linking, LTO, stripping and
-//! componentization, and the component exports `gather` and imports only `kube` and WASI.
+//! The real component (built by `wagather-guests`, as the host's tests use it) carries what the
+//! host relies on: the manifest custom section survives linking, LTO, stripping and
+//! componentization, and the component exports `gather` and imports only the contract's
+//! interfaces and WASI.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use wasmparser::{Parser, Payload};
-
-/// Builds this crate for wasm32-wasip2 into a target directory of its own (the outer cargo
-/// holds the lock of the test's) and returns the component's path.
-fn build_component() -> PathBuf {
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cluster-operators-component");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            env!("CARGO_PKG_NAME"),
-        ])
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the component failed: {status}");
-    target_dir.join("wasm32-wasip2/release/cluster_operators.wasm")
-}
 
 /// Custom sections named `name`, at any nesting depth (the component embeds core modules).
 fn custom_sections(bytes: &[u8], name: &str) -> Vec<Vec<u8>> {
@@ -43,8 +21,8 @@ fn custom_sections(bytes: &[u8], name: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn component_carries_the_manifest_and_the_contract() {
-    let path = build_component();
-    let bytes = std::fs::read(&path).expect("component was built");
+    let path = Path::new(wagather_guests::CLUSTER_OPERATORS);
+    let bytes = std::fs::read(path).expect("component was built");
     assert!(
         wasmparser::Parser::is_component(&bytes),
         "{} is not a component",
@@ -88,15 +66,21 @@ fn component_carries_the_manifest_and_the_contract() {
         exports.iter().any(|e| e == "gather"),
         "exports: {exports:?}"
     );
-    assert!(
-        imports.iter().any(|i| i == "wagather:gatherer/kube@0.1.0"),
-        "imports: {imports:?}"
-    );
+    let (package, version) = wagather_sdk::CONTRACT
+        .split_once('@')
+        .expect("the contract names a version");
+    let contract_imports: Vec<String> = ["kube", "output"]
+        .iter()
+        .map(|iface| format!("{package}/{iface}@{version}"))
+        .collect();
+    for expected in &contract_imports {
+        assert!(imports.contains(expected), "imports: {imports:?}");
+    }
     // Interface imports (`ns:pkg/iface`) are the contract's and WASI's only; plain names are
-    // the world's own types (`gather-record`, ...), which a component imports too.
+    // the world's own types (`gather-error`), which a component imports too.
     for import in imports.iter().filter(|i| i.contains(':')) {
         assert!(
-            import == "wagather:gatherer/kube@0.1.0" || import.starts_with("wasi:"),
+            contract_imports.contains(import) || import.starts_with("wasi:"),
             "unexpected import {import}"
         );
     }

@@ -173,7 +173,7 @@ mod tests {
 
         let output = crate::__wagather_run(Vec::new());
 
-        assert_eq!(output.errors, Vec::<String>::new());
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
         let names: Vec<&str> = output.records.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["config/podinventory/a", "config/podinventory/b"]);
         let b: Value = serde_json::from_slice(&output.records[1].data).unwrap();

@@ -195,10 +195,8 @@ impl ArchiveWriter {
             .create_new(true)
             .open(&partial)
             .map_err(fail(&partial))?;
-        let mut out = tar::Builder::new(GzEncoder::new(
-            BufWriter::new(file),
-            Compression::default(),
-        ));
+        let mut out =
+            tar::Builder::new(GzEncoder::new(BufWriter::new(file), Compression::default()));
         let mut claims = Claims::with_reserved(RESERVED_PATHS, "the host");
         let mut overwritten = Vec::with_capacity(spools.len());
         for spool in spools {
@@ -274,7 +272,10 @@ impl Spool {
         if let Some(tar) = self.tar.take() {
             tar.into_inner()?.flush()?;
         }
-        Ok((std::mem::take(&mut self.owner), std::mem::take(&mut self.path)))
+        Ok((
+            std::mem::take(&mut self.owner),
+            std::mem::take(&mut self.path),
+        ))
     }
 }
 
@@ -356,8 +357,9 @@ mod tests {
     use super::*;
 
     fn entries(path: &Path) -> Vec<(String, Vec<u8>, u32, u64)> {
-        let mut archive =
-            tar::Archive::new(flate2::read::GzDecoder::new(File::open(path).expect("open")));
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
+            File::open(path).expect("open"),
+        ));
         let mut out = Vec::new();
         for entry in archive.entries().expect("entries") {
             let mut entry = entry.expect("entry");
@@ -413,8 +415,14 @@ mod tests {
         assert_eq!(first.claim("shared.json").unwrap_err().owner, "first");
 
         // Nothing under the archive's name until it is published.
-        assert_eq!(listing(dir.path()), [".insights-2024-03-05-070809.tar.gz.d"]);
-        let (assembled, overwritten) = writer.assemble(vec![Some(first), Some(second)]).await.expect("assemble");
+        assert_eq!(
+            listing(dir.path()),
+            [".insights-2024-03-05-070809.tar.gz.d"]
+        );
+        let (assembled, overwritten) = writer
+            .assemble(vec![Some(first), Some(second)])
+            .await
+            .expect("assemble");
         assert_eq!(overwritten[0], []);
         assert_eq!(
             overwritten[1],
@@ -430,7 +438,12 @@ mod tests {
         let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(
             names,
-            ["shared.json", long_name.as_str(), "only-second", GATHERS_JSON]
+            [
+                "shared.json",
+                long_name.as_str(),
+                "only-second",
+                GATHERS_JSON
+            ]
         );
         assert_eq!(entries[0].1, b"first");
         for entry in &entries {

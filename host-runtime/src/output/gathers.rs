@@ -136,7 +136,10 @@ mod tests {
         assert_eq!(line["name"], "cluster-operators");
         assert_eq!(line["duration_in_ms"], 1500);
         assert_eq!(line["records_count"], 3);
-        assert_eq!(line["errors"], serde_json::json!(["deadline of 1s exceeded"]));
+        assert_eq!(
+            line["errors"],
+            serde_json::json!(["deadline of 1s exceeded"])
+        );
         assert_eq!(line["panic"], serde_json::Value::Null);
         assert_eq!(line["warnings"], serde_json::Value::Null);
         assert_eq!(

@@ -56,7 +56,10 @@ impl RecordBudget {
         if self.records >= self.max_records {
             return Err(LimitExceeded::new(
                 Limit::MaxRecords,
-                format!("the limit of {} records per run is reached", self.max_records),
+                format!(
+                    "the limit of {} records per run is reached",
+                    self.max_records
+                ),
             ));
         }
         if len > self.max_record_bytes {

@@ -821,13 +821,18 @@ mod tests {
                 "error" => false,
                 "discovery" => true,
                 row => {
-                    let info = parsed.as_ref().ok().and_then(|p| p.resource()).expect("resource");
-                    !row.starts_with("watch")
-                        && !info
-                            .subresource
-                            .as_deref()
-                            .is_some_and(|s| DENIED_SUBRESOURCES.contains(&s))
-                        && !(info.group.is_empty() && info.resource == "secrets")
+                    let info = parsed
+                        .as_ref()
+                        .ok()
+                        .and_then(|p| p.resource())
+                        .expect("resource");
+                    let stream = row.starts_with("watch");
+                    let workload = info
+                        .subresource
+                        .as_deref()
+                        .is_some_and(|s| DENIED_SUBRESOURCES.contains(&s));
+                    let secret = info.group.is_empty() && info.resource == "secrets";
+                    !(stream || workload || secret)
                 }
             };
             assert_eq!(result.is_ok(), allowed, "{path}: {result:?}");

@@ -42,7 +42,11 @@ fn compiled_component_is_cached_and_reused() {
             damaged += 1;
         }
     }
-    assert!(damaged >= 1, "no cache entry found in {}", cache.path().display());
+    assert!(
+        damaged >= 1,
+        "no cache entry found in {}",
+        cache.path().display()
+    );
     let third = runtime();
     third.load(component).expect("load after damage");
     assert_eq!(third.cache_stats().hits, 0);

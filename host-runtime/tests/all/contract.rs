@@ -8,7 +8,9 @@ use crate::guests::{gather, runtime, start_sample_server, status};
 #[test]
 fn a_0_1_0_component_is_refused_naming_both_contracts() {
     let err = runtime()
-        .load(std::path::Path::new(wagather_guests::TEST_GUEST_CONTRACT_V0_1))
+        .load(std::path::Path::new(
+            wagather_guests::TEST_GUEST_CONTRACT_V0_1,
+        ))
         .unwrap_err();
     assert_eq!(err.stage, LoadStage::Manifest, "{err}");
     let text = err.to_string();

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use wagather_host::{GatherOptions, GathererSpec, Outcome};
 
-use crate::guests::{errors_text, gather, gathers_json, read_archive, sample_snapshot, start_sample_server, status};
+use crate::guests::{
+    errors_text, gather, gathers_json, read_archive, sample_snapshot, start_sample_server, status,
+};
 
 /// The sample's ClusterOperators by name, as the gatherer should write them:
 /// unchanged except for `metadata.managedFields`.
@@ -116,7 +118,9 @@ async fn undeclared_read_is_denied_and_still_archived() {
     let server = start_sample_server().await;
     let (_out, summary) = gather(
         &server.url(),
-        &[GathererSpec::file(wagather_guests::TEST_GUEST_UNDECLARED_READ)],
+        &[GathererSpec::file(
+            wagather_guests::TEST_GUEST_UNDECLARED_READ,
+        )],
         &GatherOptions::default(),
     )
     .await;
@@ -161,7 +165,11 @@ async fn undeclared_read_is_denied_and_still_archived() {
         "the denial is listed more than once: {errors:#?}"
     );
     assert_eq!(report["outcome"]["kind"], "failed", "{report:#}");
-    assert_eq!(report["events"].as_array().map(Vec::len), Some(1), "{report:#}");
+    assert_eq!(
+        report["events"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
     assert_eq!(report["events"][0]["kind"], "denied");
     assert_eq!(report["events"][0]["count"], 2);
     assert!(

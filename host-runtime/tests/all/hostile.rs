@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wagather_host::{
-    ApiEndpoint, Event, GatherOptions, GathererSpec, GathersJson, Limit, Limits, Outcome,
-    RunSpec, Runtime, RuntimeOptions, StatusReport, gather_to_archive,
+    ApiEndpoint, Event, GatherOptions, GathererSpec, GathersJson, Limit, Limits, Outcome, RunSpec,
+    Runtime, RuntimeOptions, StatusReport, gather_to_archive,
 };
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
@@ -56,7 +56,10 @@ const TINY_RECORDS: u32 = 20_000;
 fn gatherers() -> Vec<GathererSpec> {
     std::iter::once(GathererSpec::file(wagather_guests::CLUSTER_OPERATORS))
         .chain(ATTACKS.iter().map(|attack| {
-            GathererSpec::named(&format!("hostile-{attack}"), wagather_guests::TEST_GUEST_HOSTILE)
+            GathererSpec::named(
+                &format!("hostile-{attack}"),
+                wagather_guests::TEST_GUEST_HOSTILE,
+            )
         }))
         .collect()
 }

@@ -45,13 +45,19 @@ async fn spin_and_memory_bomb_are_stopped() {
 
     // Reports come back in the order the gatherers were given.
     let names: Vec<&str> = summary.reports.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["hostile-spin", "hostile-memory", "cluster-operators"]);
+    assert_eq!(
+        names,
+        ["hostile-spin", "hostile-memory", "cluster-operators"]
+    );
 
     let entries = read_archive(&summary.archive);
     let gathers = gathers_json(&entries);
 
     let spin = status(&gathers, "hostile-spin");
-    assert!(errors_text(spin).contains("deadline of 1s exceeded"), "{spin:#}");
+    assert!(
+        errors_text(spin).contains("deadline of 1s exceeded"),
+        "{spin:#}"
+    );
     assert_eq!(spin["records_count"], 0);
     assert_eq!(spin["outcome"]["limit"], "deadline");
     // Stopped at its deadline, not long after it.
@@ -110,7 +116,10 @@ async fn archive_is_written_when_every_gatherer_fails() {
     let gathers = gathers_json(&entries);
     assert!(errors_text(status(&gathers, "hostile-spin")).contains("deadline of 300ms exceeded"));
     let missing = status(&gathers, "gatherer");
-    assert!(errors_text(missing).contains("/nonexistent/gatherer.wasm: read:"), "{missing:#}");
+    assert!(
+        errors_text(missing).contains("/nonexistent/gatherer.wasm: read:"),
+        "{missing:#}"
+    );
     assert_eq!(missing["outcome"]["kind"], "not-run");
 }
 
@@ -151,7 +160,11 @@ async fn spinners_outnumbering_the_workers_do_not_stall_the_others() {
     assert_eq!(summary.reports.len(), SPINNERS + 1);
     for spinner in &summary.reports[1..] {
         assert!(spinner.name.starts_with("spinner-"));
-        assert_eq!(spinner.errors(), ["deadline of 2s exceeded"], "{spinner:#?}");
+        assert_eq!(
+            spinner.errors(),
+            ["deadline of 2s exceeded"],
+            "{spinner:#?}"
+        );
         assert_eq!(
             spinner.outcome,
             Outcome::Stopped {
@@ -179,5 +192,8 @@ async fn two_instances_under_one_name_are_refused() {
     let Outcome::NotRun { reason } = &summary.reports[1].outcome else {
         panic!("ran twice: {:#?}", summary.reports[1]);
     };
-    assert!(reason.contains("another gatherer of this period is named cluster-operators"), "{reason}");
+    assert!(
+        reason.contains("another gatherer of this period is named cluster-operators"),
+        "{reason}"
+    );
 }

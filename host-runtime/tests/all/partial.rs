@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use wagather_host::{GatherOptions, GathererSpec, Limit, Limits, Outcome};
 
-use crate::guests::{configured, entry, gather, gathers_json, read_archive, start_sample_server, status};
+use crate::guests::{
+    configured, entry, gather, gathers_json, read_archive, start_sample_server, status,
+};
 
 fn before(entries: &[(String, Vec<u8>)], i: usize) -> String {
     let data = entry(entries, &format!("hostile/before/{i}"))
@@ -34,7 +36,10 @@ async fn a_guest_that_traps_after_three_records_keeps_them() {
 
     let entries = read_archive(&summary.archive);
     for i in 0..3 {
-        assert_eq!(before(&entries, i), format!("record {i} written before the attack"));
+        assert_eq!(
+            before(&entries, i),
+            format!("record {i} written before the attack")
+        );
     }
     assert!(entry(&entries, "hostile/before/3").is_none());
     let gathers = gathers_json(&entries);
@@ -42,7 +47,9 @@ async fn a_guest_that_traps_after_three_records_keeps_them() {
     assert_eq!(report["records_count"], 3, "{report:#}");
     assert_eq!(report["outcome"]["kind"], "trapped", "{report:#}");
     assert!(
-        report["panic"].as_str().is_some_and(|p| p.contains("unreachable")),
+        report["panic"]
+            .as_str()
+            .is_some_and(|p| p.contains("unreachable")),
         "{report:#}"
     );
     // The other gatherer of the period is untouched.
@@ -67,7 +74,10 @@ async fn a_guest_stopped_by_its_deadline_keeps_its_earlier_records() {
     );
     let (_out, summary) = gather(
         &server.url(),
-        &[GathererSpec::named("slow", wagather_guests::TEST_GUEST_HOSTILE)],
+        &[GathererSpec::named(
+            "slow",
+            wagather_guests::TEST_GUEST_HOSTILE,
+        )],
         &options,
     )
     .await;
@@ -108,7 +118,10 @@ async fn a_guest_stopped_by_its_memory_cap_keeps_its_earlier_records() {
     );
     let (_out, summary) = gather(
         &server.url(),
-        &[GathererSpec::named("hungry", wagather_guests::TEST_GUEST_HOSTILE)],
+        &[GathererSpec::named(
+            "hungry",
+            wagather_guests::TEST_GUEST_HOSTILE,
+        )],
         &options,
     )
     .await;

@@ -11,7 +11,10 @@ async fn post_never_reaches_the_server() {
     let options = configured(GatherOptions::default(), "post", &[("attack", "post")]);
     let (_out, summary) = gather(
         &server.url,
-        &[GathererSpec::named("post", wagather_guests::TEST_GUEST_HOSTILE)],
+        &[GathererSpec::named(
+            "post",
+            wagather_guests::TEST_GUEST_HOSTILE,
+        )],
         &options,
     )
     .await;
@@ -27,9 +30,14 @@ async fn post_never_reaches_the_server() {
     let result = String::from_utf8_lossy(entry(&entries, "post/result").expect("post/result"));
     let mut lines = result.lines();
     let post = lines.next().expect("post line");
-    assert!(post.starts_with("post: denied(method POST is not allowed"), "{result}");
     assert!(
-        lines.next().is_some_and(|l| l.starts_with("get: status 200")),
+        post.starts_with("post: denied(method POST is not allowed"),
+        "{result}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("get: status 200")),
         "{result}"
     );
 
@@ -38,5 +46,8 @@ async fn post_never_reaches_the_server() {
     assert_eq!(report["denied_requests"], 1, "{report:#}");
     assert_eq!(report["api_calls"], 1, "{report:#}");
     assert_eq!(report["events"][0]["kind"], "denied", "{report:#}");
-    assert_eq!(report["events"][0]["path"], "/api/v1/namespaces/default/configmaps");
+    assert_eq!(
+        report["events"][0]["path"],
+        "/api/v1/namespaces/default/configmaps"
+    );
 }

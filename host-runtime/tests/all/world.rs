@@ -41,7 +41,10 @@ fn component_without_the_gather_export_is_refused() {
     assert_eq!(err.stage, LoadStage::World, "{err}");
     let text = err.to_string();
     assert!(text.contains("/guests/empty.wasm"), "{text}");
-    assert!(text.contains("world `wagather:gatherer/gatherer`"), "{text}");
+    assert!(
+        text.contains("world `wagather:gatherer/gatherer`"),
+        "{text}"
+    );
     assert!(text.contains(wagather_contract::CONTRACT), "{text}");
 }
 
@@ -53,7 +56,10 @@ fn component_without_manifest_is_refused_before_compiling() {
     assert_eq!(err.stage, LoadStage::Manifest, "{err}");
     let text = err.to_string();
     assert!(text.contains("/guests/plain.wasm"), "{text}");
-    assert!(text.contains("no `wagather-manifest` custom section"), "{text}");
+    assert!(
+        text.contains("no `wagather-manifest` custom section"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -62,5 +68,9 @@ fn bytes_that_are_not_wasm_are_refused() {
         .load_bytes("/guests/text.wasm", b"hello, world")
         .unwrap_err();
     assert_eq!(err.stage, LoadStage::Manifest, "{err}");
-    assert!(err.to_string().contains("not a readable WebAssembly binary"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("not a readable WebAssembly binary"),
+        "{err}"
+    );
 }

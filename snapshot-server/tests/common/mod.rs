@@ -100,4 +100,3 @@ pub fn kubectl() -> Option<PathBuf> {
         .map(|d| d.join("kubectl"))
         .find(|p| p.is_file())
 }
-

@@ -44,7 +44,7 @@ mod tests {
         assert_eq!(outcome["denied"], true);
         assert_eq!(output.errors.len(), 1);
         assert!(
-            output.errors[0].contains("denied by the host"),
+            matches!(output.errors[0], wagather_sdk::Error::Denied { .. }),
             "{:?}",
             output.errors
         );

@@ -3,7 +3,7 @@
 //! whole run (instantiate, list the 31 ClusterOperators of the Insights sample from a loopback
 //! snapshot server, write 31 records).
 //!
-//! `cargo bench -p wagather-host --bench polyglot` writes
+//! `cargo bench -p wagather-bench --bench polyglot` writes
 //! `$CARGO_TARGET_DIR/wagather-bench/polyglot.json`; without `--bench` (as under
 //! `cargo test --benches`) it runs in quick mode: one round each, same checks.
 

@@ -1,12 +1,12 @@
 //! Cost of the request policy per guest request.
 //!
-//! `cargo bench -p wagather-host --bench policy`; figures go in
-//! `host-runtime/BENCHMARKS-sandbox.md`.
+//! `cargo bench -p wagather-bench --bench policy`; part of `cargo xtask bench`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use wagather_host::policy::{GatherPolicy, GuestRequest, HostPolicy, ReadRule};
+use wagather_contract::ReadRule;
+use wagather_host::policy::{GatherPolicy, GuestRequest, HostPolicy};
 
 fn policy() -> GatherPolicy {
     // A manifest the size of a busy Insights gatherer.
