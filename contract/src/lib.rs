@@ -17,6 +17,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+#[cfg(feature = "embed")]
+pub mod embed;
 pub mod manifest;
 pub mod read_rule;
 pub mod record;
