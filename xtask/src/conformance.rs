@@ -81,7 +81,7 @@ pub fn config_args(gather: &mut Command) {
 
 /// `cargo xtask conformance`: builds the guests and runs [`check`].
 pub fn conformance(root: &Path) -> Result<()> {
-    let guests = build_guests()?;
+    let guests = build_guests(false)?;
     check(root, &guests)
 }
 
