@@ -6,6 +6,7 @@
 mod args;
 mod gather;
 mod inspect;
+mod manifest;
 mod push;
 mod rbac;
 mod run;
@@ -38,6 +39,9 @@ enum Command {
     Rbac(rbac::RbacArgs),
     /// Print a component's manifest, digest, imports and exports.
     Inspect(inspect::InspectArgs),
+    /// Set a component's manifest (name, version, reads), for components built without
+    /// `#[gatherer]`.
+    Manifest(manifest::ManifestArgs),
     /// Serve a snapshot directory as a read-only Kubernetes API until Ctrl-C.
     ServeSnapshot(serve_snapshot::ServeArgs),
 }
@@ -58,6 +62,7 @@ async fn main() -> Result<()> {
         Command::Push(args) => push::run(args).await,
         Command::Rbac(args) => rbac::run(args).await,
         Command::Inspect(args) => inspect::run(&args),
+        Command::Manifest(args) => manifest::run(&args),
         Command::ServeSnapshot(args) => serve_snapshot::run(args).await,
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use wagather_contract::{MANIFEST_SECTION, Manifest};
+use wagather_contract::Manifest;
 
 /// How the server answers one path.
 #[derive(Clone, Debug)]
@@ -267,89 +267,11 @@ fn run(cmd: &mut Command) {
     );
 }
 
-/// `wasm` (a component or core module) with every `wagather-manifest` custom section, at any
-/// depth, replaced by `manifest`; appended to the outermost one when it has none. The rest is
-/// copied byte for byte, so the code is the same component's.
+/// `wasm` with `manifest` as its only manifest (the contract's `embed`, what `wagather
+/// manifest set` does): the same code declaring another name or version.
 pub fn with_manifest(wasm: &[u8], manifest: &Manifest) -> Vec<u8> {
-    let json = manifest.to_json();
-    let (out, replaced) = rewrite(wasm, json.as_bytes());
-    if replaced {
-        out
-    } else {
-        let mut out = out;
-        out.extend(custom_section(MANIFEST_SECTION, json.as_bytes()));
-        out
-    }
-}
-
-/// Rewrites one module or component; returns whether it replaced a manifest.
-fn rewrite(wasm: &[u8], json: &[u8]) -> (Vec<u8>, bool) {
-    let (header, mut rest) = wasm.split_at(8);
-    // Bytes 6..8 are the layer: 0 for a core module, 1 for a component.
-    let component = header[6..8] == [1, 0];
-    let mut out = header.to_vec();
-    let mut replaced = false;
-    while !rest.is_empty() {
-        let id = rest[0];
-        let (size, leb_len) = read_leb(&rest[1..]);
-        let body = &rest[1 + leb_len..1 + leb_len + size];
-        rest = &rest[1 + leb_len + size..];
-        let nested = component && (id == 1 || id == 4);
-        if id == 0 && custom_name(body) == Some(MANIFEST_SECTION) {
-            out.extend(custom_section(MANIFEST_SECTION, json));
-            replaced = true;
-        } else if nested {
-            let (inner, found) = rewrite(body, json);
-            replaced |= found;
-            out.push(id);
-            write_leb(&mut out, inner.len());
-            out.extend(inner);
-        } else {
-            out.push(id);
-            write_leb(&mut out, size);
-            out.extend_from_slice(body);
-        }
-    }
-    (out, replaced)
-}
-
-fn custom_name(body: &[u8]) -> Option<&str> {
-    let (len, leb_len) = read_leb(body);
-    std::str::from_utf8(body.get(leb_len..leb_len + len)?).ok()
-}
-
-fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    write_leb(&mut body, name.len());
-    body.extend_from_slice(name.as_bytes());
-    body.extend_from_slice(data);
-    let mut out = vec![0];
-    write_leb(&mut out, body.len());
-    out.extend(body);
-    out
-}
-
-fn read_leb(bytes: &[u8]) -> (usize, usize) {
-    let mut value = 0usize;
-    for (i, byte) in bytes.iter().enumerate() {
-        value |= usize::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return (value, i + 1);
-        }
-    }
-    panic!("truncated LEB128");
-}
-
-fn write_leb(out: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+    wagather_contract::embed::set_manifest(wasm, manifest.to_json().as_bytes())
+        .expect("set the manifest")
 }
 
 /// A listener on 127.0.0.1 that accepts nothing: the port is bound, then closed, so

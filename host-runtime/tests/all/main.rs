@@ -10,6 +10,7 @@ mod hostile;
 mod limits;
 mod live;
 mod partial;
+mod polyglot;
 mod pool;
 mod post;
 mod service;
