@@ -15,7 +15,12 @@ use wagather_host::service::status::ServiceStatus;
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The service's host.toml: read `status.json` in its state directory.
-    #[arg(long, value_name = "FILE", required_unless_present = "url", conflicts_with = "url")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
     pub config: Option<PathBuf>,
     /// A running service's base URL (its listen address), e.g. http://127.0.0.1:8080.
     #[arg(long, value_name = "URL")]

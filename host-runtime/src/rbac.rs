@@ -269,7 +269,10 @@ fn push_rules(out: &mut String, grants: &Grants) {
     out.push_str("rules:\n");
     for rule in rules {
         let quoted = |items: &mut dyn Iterator<Item = &str>| {
-            items.map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ")
+            items
+                .map(|i| format!("\"{i}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         out.push_str(&format!(
             "  - apiGroups: [\"{}\"]\n    resources: [{}]\n    verbs: [{}]\n",
@@ -302,7 +305,11 @@ mod tests {
                 gatherer("ops", &["config.openshift.io/v1/clusteroperators"]),
                 gatherer(
                     "pods",
-                    &["v1/pods", "v1/pods/log in openshift-monitoring", "v1/events in openshift-monitoring,kube-system"],
+                    &[
+                        "v1/pods",
+                        "v1/pods/log in openshift-monitoring",
+                        "v1/events in openshift-monitoring,kube-system",
+                    ],
                 ),
                 gatherer("nodes", &["v1/nodes", "v1/pods/log"]),
             ],
@@ -329,7 +336,14 @@ mod tests {
     fn what_the_host_refuses_gets_no_permission() {
         let g = gatherer(
             "g",
-            &["v1/secrets", "v1/pods/exec", "v1/configmaps", "apps/v1/deployments", "v1/services", "v1/endpoints in a,b"],
+            &[
+                "v1/secrets",
+                "v1/pods/exec",
+                "v1/configmaps",
+                "apps/v1/deployments",
+                "v1/services",
+                "v1/endpoints in a,b",
+            ],
         );
         let mut policy = HostPolicy::default().deny(DenyRule::any_version("", "configmaps"));
         policy = policy.restrict(
@@ -340,7 +354,7 @@ mod tests {
                 "v1/secrets".parse().unwrap(),
             ],
         );
-        let rbac = rbac(&[g.clone()], &policy);
+        let rbac = rbac(std::slice::from_ref(&g), &policy);
         let rules = rbac.cluster.rules();
         assert_eq!(rules.len(), 1, "{rules:?}");
         assert_eq!(rules[0].resources, ["services"]);
@@ -354,7 +368,10 @@ mod tests {
 
     #[test]
     fn bindings_for_a_service_account() {
-        let rbac = rbac(&[gatherer("ops", &["v1/pods/log in x"])], &HostPolicy::default());
+        let rbac = rbac(
+            &[gatherer("ops", &["v1/pods/log in x"])],
+            &HostPolicy::default(),
+        );
         let text = render(
             &rbac,
             &RenderOptions {
@@ -362,9 +379,21 @@ mod tests {
                 service_account: Some(("wagather".into(), "wagather".into())),
             },
         );
-        assert!(text.contains("kind: ClusterRole\nmetadata:\n  name: wg\nrules: []\n"), "{text}");
-        assert!(text.contains("kind: ClusterRoleBinding\nmetadata:\n  name: wg\n"), "{text}");
-        assert!(text.contains("kind: RoleBinding\nmetadata:\n  name: wg\n  namespace: x\n"), "{text}");
-        assert!(text.contains("    name: wagather\n    namespace: wagather\n"), "{text}");
+        assert!(
+            text.contains("kind: ClusterRole\nmetadata:\n  name: wg\nrules: []\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kind: ClusterRoleBinding\nmetadata:\n  name: wg\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kind: RoleBinding\nmetadata:\n  name: wg\n  namespace: x\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    name: wagather\n    namespace: wagather\n"),
+            "{text}"
+        );
     }
 }

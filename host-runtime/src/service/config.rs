@@ -179,7 +179,9 @@ impl<'de> Deserialize<'de> for DurationText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         let duration = humantime::parse_duration(&text).map_err(|e| {
-            serde::de::Error::custom(format!("invalid duration {text:?}: {e} (write e.g. \"30s\" or \"2h\")"))
+            serde::de::Error::custom(format!(
+                "invalid duration {text:?}: {e} (write e.g. \"30s\" or \"2h\")"
+            ))
         })?;
         if duration.is_zero() {
             return Err(serde::de::Error::custom("must be longer than zero"));
@@ -444,7 +446,10 @@ impl Checker<'_> {
             .listen
             .map(|text| {
                 text.parse::<SocketAddr>().map_err(|e| {
-                    self.fail("listen", format!("`{text}` is not an address with a port (e.g. 0.0.0.0:8080): {e}"))
+                    self.fail(
+                        "listen",
+                        format!("`{text}` is not an address with a port (e.g. 0.0.0.0:8080): {e}"),
+                    )
                 })
             })
             .transpose()?;
@@ -460,7 +465,10 @@ impl Checker<'_> {
                 .add_file(&self.path(key))
                 .map_err(|e| self.fail(format!("updates.trusted_keys[{i}]"), e.to_string()))?;
         }
-        let default_mode = raw.updates.signatures.map_or(SignatureMode::Off, Into::into);
+        let default_mode = raw
+            .updates
+            .signatures
+            .map_or(SignatureMode::Off, Into::into);
         if default_mode != SignatureMode::Off && trusted_keys.is_empty() {
             return Err(self.fail(
                 "updates.signatures",
@@ -468,9 +476,8 @@ impl Checker<'_> {
             ));
         }
 
-        let limits = limits_from(&raw.limits).map_err(|(key, problem)| {
-            self.fail(join_key("limits", &key), problem)
-        })?;
+        let limits = limits_from(&raw.limits)
+            .map_err(|(key, problem)| self.fail(join_key("limits", &key), problem))?;
 
         let mut policy = raw.policy;
         let mut gatherers: Vec<GathererEntry> = Vec::with_capacity(raw.gatherers.len());
@@ -535,7 +542,10 @@ impl Checker<'_> {
                     other => {
                         return Err(self.fail(
                             format!("gatherer[{i}].config.{k}"),
-                            format!("values are text, numbers or booleans, not {}", other.type_str()),
+                            format!(
+                                "values are text, numbers or booleans, not {}",
+                                other.type_str()
+                            ),
                         ));
                     }
                 };
@@ -585,7 +595,9 @@ impl Checker<'_> {
     fn fetch_options(&self, raw: &RawUpdates) -> Result<FetchOptions, ServiceConfigError> {
         let defaults = FetchOptions::default();
         let mut fetch = FetchOptions {
-            connect_timeout: raw.connect_timeout.map_or(defaults.connect_timeout, |d| d.0),
+            connect_timeout: raw
+                .connect_timeout
+                .map_or(defaults.connect_timeout, |d| d.0),
             read_timeout: raw.read_timeout.map_or(defaults.read_timeout, |d| d.0),
             total_timeout: raw.total_timeout.map_or(defaults.total_timeout, |d| d.0),
             max_bytes: raw.max_bytes.map_or(defaults.max_bytes, |b| b.0),
@@ -614,10 +626,18 @@ impl Checker<'_> {
 
     fn auth(&self, raw: RawAuth, key: &str) -> Result<RegistryAuth, ServiceConfigError> {
         let given = [
-            raw.basic_file.as_ref().map(|p| RegistryAuth::Basic(Credentials::File(self.path(p)))),
-            raw.basic_env.as_ref().map(|v| RegistryAuth::Basic(Credentials::Env(v.clone()))),
-            raw.bearer_file.as_ref().map(|p| RegistryAuth::Bearer(Credentials::File(self.path(p)))),
-            raw.bearer_env.as_ref().map(|v| RegistryAuth::Bearer(Credentials::Env(v.clone()))),
+            raw.basic_file
+                .as_ref()
+                .map(|p| RegistryAuth::Basic(Credentials::File(self.path(p)))),
+            raw.basic_env
+                .as_ref()
+                .map(|v| RegistryAuth::Basic(Credentials::Env(v.clone()))),
+            raw.bearer_file
+                .as_ref()
+                .map(|p| RegistryAuth::Bearer(Credentials::File(self.path(p)))),
+            raw.bearer_env
+                .as_ref()
+                .map(|v| RegistryAuth::Bearer(Credentials::Env(v.clone()))),
         ];
         let mut given = given.into_iter().flatten();
         match (given.next(), given.next()) {
@@ -641,9 +661,18 @@ fn join_key(prefix: &str, field: &str) -> String {
 /// Limits from a table of the limits file's keys; an error gives the field and the problem.
 fn limits_from(table: &toml::Table) -> Result<Limits, (String, String)> {
     let limits: Limits = serde_path_to_error::deserialize(toml::Value::Table(table.clone()))
-        .map_err(|e| (e.path().to_string(), e.into_inner().message().trim().to_owned()))?;
+        .map_err(|e| {
+            (
+                e.path().to_string(),
+                e.into_inner().message().trim().to_owned(),
+            )
+        })?;
     limits.validate().map_err(|problem| {
-        let field = problem.split_whitespace().next().unwrap_or_default().to_owned();
+        let field = problem
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         (field, problem)
     })?;
     Ok(limits)
@@ -678,7 +707,10 @@ source = "co.wasm"
         assert_eq!(config.listen, None);
         assert_eq!(config.limits, Limits::default());
         let g = &config.gatherers[0];
-        assert_eq!((g.name.as_str(), g.gatherer.as_str()), ("cluster-operators", "cluster-operators"));
+        assert_eq!(
+            (g.name.as_str(), g.gatherer.as_str()),
+            ("cluster-operators", "cluster-operators")
+        );
         assert_eq!(g.source, SourceSpec::File("/etc/wagather/co.wasm".into()));
         assert_eq!(g.signatures, SignatureMode::Off);
         assert_eq!(g.auth, RegistryAuth::Anonymous);
@@ -741,9 +773,15 @@ signatures = "off"
         assert_eq!(config.trusted_keys.len(), 1);
         assert_eq!(config.limits.deadline, Duration::from_secs(10));
         let spin = &config.gatherers[0];
-        assert_eq!((spin.name.as_str(), spin.gatherer.as_str()), ("spin", "hostile"));
+        assert_eq!(
+            (spin.name.as_str(), spin.gatherer.as_str()),
+            ("spin", "hostile")
+        );
         assert_eq!(spin.signatures, SignatureMode::Required);
-        assert_eq!(spin.auth, RegistryAuth::Bearer(Credentials::Env("REGISTRY_TOKEN".into())));
+        assert_eq!(
+            spin.auth,
+            RegistryAuth::Bearer(Credentials::Env("REGISTRY_TOKEN".into()))
+        );
         // Its own deadline over the defaults, the rest of [limits] kept.
         assert_eq!(spin.limits.deadline, Duration::from_secs(2));
         assert_eq!(spin.limits.max_requests, 5);
@@ -777,28 +815,88 @@ signatures = "off"
     #[test]
     fn errors_name_the_file_the_key_and_the_problem() {
         let cases: &[(&str, &str)] = &[
-            ("period = \"soon\"\n", "host.toml:1:10: period: invalid duration \"soon\""),
+            (
+                "period = \"soon\"\n",
+                "host.toml:1:10: period: invalid duration \"soon\"",
+            ),
             ("period = \"0s\"\n", "period: must be longer than zero"),
             ("perod = \"1h\"\n", "unknown field `perod`"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"ftp://h/g.wasm\"\n", "gatherer[1].source: `ftp://h/g.wasm`: unknown scheme"),
-            ("[[gatherer]]\nname = \"bad name\"\nsource = \"g.wasm\"\n", "gatherer[1].name: the manifest's name \"bad name\""),
-            ("[[gatherer]]\nname = \"cluster-operators\"\nsource = \"g.wasm\"\n", "gatherer[1].name: `cluster-operators` is the name of gatherer[0] too"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nlimits = { deadlin = \"1s\" }\n", "gatherer[1].limits.deadlin: unknown field `deadlin`"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nlimits = { deadline = \"0s\" }\n", "gatherer[1].limits.deadline: deadline must be longer than zero"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nsignatures = \"required\"\n", "gatherer[1].signatures: signatures are to be checked, but updates.trusted_keys lists no key"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nsignatures = \"always\"\n", "gatherer[1].signatures: unknown variant `always`"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nreads = [\"pods\"]\n", "gatherer[1].reads[0]: invalid read"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nauth = { basic_env = \"A\" }\n", "gatherer[1].auth: credentials are only used with oci:// sources"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"oci://r.io/x:1\"\nauth = { basic_env = \"A\", bearer_env = \"B\" }\n", "gatherer[1].auth: name exactly one of"),
-            ("[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nconfig = { a = [1] }\n", "gatherer[1].config.a: values are text, numbers or booleans, not array"),
-            ("[updates]\ninsecure_registries = [\"http://127.0.0.1:5055\"]\n", "updates.insecure_registries[0]: `http://127.0.0.1:5055` is not host:port"),
-            ("[updates]\ntrusted_keys = [\"/nonexistent/k.pub\"]\n", "updates.trusted_keys[0]: public key /nonexistent/k.pub"),
-            ("[updates]\nmax_bytes = \"lots\"\n", "updates.max_bytes: invalid size \"lots\""),
-            ("[api]\nserver = \"http://x\"\nsnapshot = \"s\"\n", "api: name at most one of"),
-            ("listen = \"8080\"\n", "listen: `8080` is not an address with a port"),
-            ("[output]\nretain = 0\n", "output.retain: must keep at least 1 archive"),
-            ("[policy]\nrestrict = { nobody = [] }\n", "policy: names gatherer `nobody`, but no [[gatherer]] runs under that name"),
-            ("[limits]\nmemory_bytes = 0\n", "limits.memory_bytes: memory_bytes must be larger than zero"),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"ftp://h/g.wasm\"\n",
+                "gatherer[1].source: `ftp://h/g.wasm`: unknown scheme",
+            ),
+            (
+                "[[gatherer]]\nname = \"bad name\"\nsource = \"g.wasm\"\n",
+                "gatherer[1].name: the manifest's name \"bad name\"",
+            ),
+            (
+                "[[gatherer]]\nname = \"cluster-operators\"\nsource = \"g.wasm\"\n",
+                "gatherer[1].name: `cluster-operators` is the name of gatherer[0] too",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nlimits = { deadlin = \"1s\" }\n",
+                "gatherer[1].limits.deadlin: unknown field `deadlin`",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nlimits = { deadline = \"0s\" }\n",
+                "gatherer[1].limits.deadline: deadline must be longer than zero",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nsignatures = \"required\"\n",
+                "gatherer[1].signatures: signatures are to be checked, but updates.trusted_keys lists no key",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nsignatures = \"always\"\n",
+                "gatherer[1].signatures: unknown variant `always`",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nreads = [\"pods\"]\n",
+                "gatherer[1].reads[0]: invalid read",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nauth = { basic_env = \"A\" }\n",
+                "gatherer[1].auth: credentials are only used with oci:// sources",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"oci://r.io/x:1\"\nauth = { basic_env = \"A\", bearer_env = \"B\" }\n",
+                "gatherer[1].auth: name exactly one of",
+            ),
+            (
+                "[[gatherer]]\nname = \"x\"\nsource = \"g.wasm\"\nconfig = { a = [1] }\n",
+                "gatherer[1].config.a: values are text, numbers or booleans, not array",
+            ),
+            (
+                "[updates]\ninsecure_registries = [\"http://127.0.0.1:5055\"]\n",
+                "updates.insecure_registries[0]: `http://127.0.0.1:5055` is not host:port",
+            ),
+            (
+                "[updates]\ntrusted_keys = [\"/nonexistent/k.pub\"]\n",
+                "updates.trusted_keys[0]: public key /nonexistent/k.pub",
+            ),
+            (
+                "[updates]\nmax_bytes = \"lots\"\n",
+                "updates.max_bytes: invalid size \"lots\"",
+            ),
+            (
+                "[api]\nserver = \"http://x\"\nsnapshot = \"s\"\n",
+                "api: name at most one of",
+            ),
+            (
+                "listen = \"8080\"\n",
+                "listen: `8080` is not an address with a port",
+            ),
+            (
+                "[output]\nretain = 0\n",
+                "output.retain: must keep at least 1 archive",
+            ),
+            (
+                "[policy]\nrestrict = { nobody = [] }\n",
+                "policy: names gatherer `nobody`, but no [[gatherer]] runs under that name",
+            ),
+            (
+                "[limits]\nmemory_bytes = 0\n",
+                "limits.memory_bytes: memory_bytes must be larger than zero",
+            ),
             ("[output\n", "host.toml:"),
         ];
         for (extra, expected) in cases {
@@ -807,7 +905,10 @@ signatures = "off"
             let err = parse(&text).expect_err(extra);
             let message = err.to_string();
             assert!(message.starts_with("/etc/wagather/host.toml"), "{message}");
-            assert!(message.contains(expected), "{extra:?}:\n  {message}\n  wanted: {expected}");
+            assert!(
+                message.contains(expected),
+                "{extra:?}:\n  {message}\n  wanted: {expected}"
+            );
         }
         let err = ServiceConfig::read(Path::new("/nonexistent/host.toml")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/host.toml"), "{err}");
@@ -817,7 +918,11 @@ signatures = "off"
     /// tables of the same name (output) or follow them.
     fn merge(base: &str, extra: &str) -> String {
         if extra.starts_with("[output]") {
-            return base.replacen("[output]\ndir = \"out\"", &format!("{}dir = \"out\"", extra), 1);
+            return base.replacen(
+                "[output]\ndir = \"out\"",
+                &format!("{}dir = \"out\"", extra),
+                1,
+            );
         }
         if extra.starts_with('[') {
             format!("{base}{extra}")

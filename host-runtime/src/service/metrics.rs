@@ -140,7 +140,11 @@ impl Metrics {
             "Wall-clock time of a gatherer run, instantiation included",
             m.run_duration.clone(),
         );
-        registry.register("gatherer_records", "Records written to archives", m.records.clone());
+        registry.register(
+            "gatherer_records",
+            "Records written to archives",
+            m.records.clone(),
+        );
         registry.register(
             "gatherer_record_bytes",
             "Bytes of the records written to archives",
@@ -250,18 +254,34 @@ impl Metrics {
         self.run_duration
             .get_or_create(&gatherer)
             .observe(report.duration.as_secs_f64());
-        self.records.get_or_create(&gatherer).inc_by(u64::from(m.records));
-        self.record_bytes.get_or_create(&gatherer).inc_by(m.record_bytes);
-        self.response_bytes.get_or_create(&gatherer).inc_by(m.response_bytes);
-        self.api_calls.get_or_create(&gatherer).inc_by(u64::from(m.api_calls));
-        self.denied.get_or_create(&gatherer).inc_by(u64::from(m.denied_requests));
+        self.records
+            .get_or_create(&gatherer)
+            .inc_by(u64::from(m.records));
+        self.record_bytes
+            .get_or_create(&gatherer)
+            .inc_by(m.record_bytes);
+        self.response_bytes
+            .get_or_create(&gatherer)
+            .inc_by(m.response_bytes);
+        self.api_calls
+            .get_or_create(&gatherer)
+            .inc_by(u64::from(m.api_calls));
+        self.denied
+            .get_or_create(&gatherer)
+            .inc_by(u64::from(m.denied_requests));
         self.errors
             .get_or_create(&gatherer)
             .inc_by(report.errors().len() as u64);
     }
 
     /// Counts one update check that took `seconds`; `downloaded` when it brought new bytes.
-    pub(crate) fn update(&self, gatherer: &str, report: &UpdateReport, seconds: f64, downloaded: bool) {
+    pub(crate) fn update(
+        &self,
+        gatherer: &str,
+        report: &UpdateReport,
+        seconds: f64,
+        downloaded: bool,
+    ) {
         let result = match &report.result {
             UpdateResult::Unchanged { .. } => "unchanged",
             UpdateResult::Updated { .. } => "updated",

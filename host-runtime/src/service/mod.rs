@@ -39,8 +39,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use wagather_contract::Manifest;
 use wagather_source::{
-    Cause, ExpectedSigner, Fetcher, LastGood, Revision, Source, SourceError, Stage,
-    Store, Update,
+    Cause, ExpectedSigner, Fetcher, LastGood, Revision, Source, SourceError, Stage, Store, Update,
 };
 
 use crate::engine::{Runtime, RuntimeError, RuntimeOptions};
@@ -198,7 +197,9 @@ impl ServiceHandle {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding one of these locks leaves plain data behind; keep using it.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The gathering service.
@@ -221,7 +222,8 @@ impl Service {
     /// compiling when the cache has it.
     pub async fn new(config: ServiceConfig, api: kube::Client) -> Result<Service, ServiceError> {
         prepare_private_dir(&config.state_dir)?;
-        let store = Store::open(config.state_dir.join("components")).map_err(ServiceError::Store)?;
+        let store =
+            Store::open(config.state_dir.join("components")).map_err(ServiceError::Store)?;
         let runtime = Runtime::new(RuntimeOptions {
             cache_dir: Some(config.state_dir.join("compiled")),
             ..RuntimeOptions::default()
@@ -307,10 +309,7 @@ impl Service {
     /// Gathers now and then every period until `stop` turns true. A stop between periods
     /// returns at once; during a period, the period may finish within the configured grace
     /// time and is cancelled (its archive discarded, never half-written) after it.
-    pub async fn run(
-        &mut self,
-        mut stop: tokio::sync::watch::Receiver<bool>,
-    ) -> Stopped {
+    pub async fn run(&mut self, mut stop: tokio::sync::watch::Receiver<bool>) -> Stopped {
         let mut next = tokio::time::Instant::now();
         loop {
             // Wait for the next period, ticking the heartbeat.
@@ -397,10 +396,12 @@ impl Service {
                 name: slot.entry.name.clone(),
                 gatherer: match &slot.current {
                     Some(current) => Ok(current.loaded.clone()),
-                    None => Err(match slot.update.as_ref().and_then(UpdateReport::failure_line) {
-                        Some(line) => line,
-                        None => "no version of it has loaded".to_owned(),
-                    }),
+                    None => Err(
+                        match slot.update.as_ref().and_then(UpdateReport::failure_line) {
+                            Some(line) => line,
+                            None => "no version of it has loaded".to_owned(),
+                        },
+                    ),
                 },
                 update: slot.update.clone(),
             })
@@ -574,7 +575,10 @@ impl Service {
             .map_err(|e| {
                 fail(
                     Stage::Instantiate,
-                    format!("the component failed its test instantiation: {}", format!("{e:#}").replace('\n', " ")),
+                    format!(
+                        "the component failed its test instantiation: {}",
+                        format!("{e:#}").replace('\n', " ")
+                    ),
                 )
             })?;
         Ok((loaded, verified.map(|v| v.key_id)))
@@ -604,7 +608,10 @@ impl Service {
                 let version = new.loaded.manifest.version.clone();
                 persist(&self.store, &slot.entry, &new, Some(&bytes));
                 self.shared.metrics.swap_info(
-                    slot.current.as_ref().map(|c| c.info(&slot.entry.name)).as_ref(),
+                    slot.current
+                        .as_ref()
+                        .map(|c| c.info(&slot.entry.name))
+                        .as_ref(),
                     Some(&new.info(&slot.entry.name)),
                 );
                 match &from {
@@ -713,9 +720,12 @@ impl Service {
                     version: current.loaded.manifest.version.clone(),
                 },
             };
-            self.shared
-                .metrics
-                .update(&entry.name, &report, started.elapsed().as_secs_f64(), false);
+            self.shared.metrics.update(
+                &entry.name,
+                &report,
+                started.elapsed().as_secs_f64(),
+                false,
+            );
             self.shared
                 .metrics
                 .swap_info(None, Some(&current.info(&entry.name)));
@@ -746,9 +756,11 @@ impl Service {
     ) {
         let ended = Timestamp::now();
         let seconds = ended.duration_since(started).as_secs_f64();
-        self.shared
-            .metrics
-            .period(result, seconds.max(0.0), ended.as_millisecond() as f64 / 1000.0);
+        self.shared.metrics.period(
+            result,
+            seconds.max(0.0),
+            ended.as_millisecond() as f64 / 1000.0,
+        );
         self.publish_status(Some(PeriodStatus {
             number,
             started,
@@ -811,7 +823,11 @@ impl Service {
             Ok(entries) => entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_archive_name))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(is_archive_name)
+                })
                 .collect(),
             Err(e) => {
                 tracing::warn!("could not list {}: {e}", self.config.output_dir.display());
@@ -823,7 +839,11 @@ impl Service {
         let excess = archives.len().saturating_sub(self.config.retain);
         for old in &archives[..excess] {
             match std::fs::remove_file(old) {
-                Ok(()) => tracing::info!("removed {} (retain = {})", old.display(), self.config.retain),
+                Ok(()) => tracing::info!(
+                    "removed {} (retain = {})",
+                    old.display(),
+                    self.config.retain
+                ),
                 Err(e) => tracing::warn!("could not remove {}: {e}", old.display()),
             }
         }
@@ -978,7 +998,10 @@ async fn wait_for_free_archive_name(dir: &Path) {
             return;
         }
         let into_second = u64::try_from(now.subsec_nanosecond()).unwrap_or(0);
-        tokio::time::sleep(Duration::from_nanos(1_000_000_000 - into_second.min(999_999_999))).await;
+        tokio::time::sleep(Duration::from_nanos(
+            1_000_000_000 - into_second.min(999_999_999),
+        ))
+        .await;
     }
 }
 
@@ -1003,7 +1026,9 @@ fn remove_unfinished_archives(dir: &Path) {
             && is_archive_name(archive)
         {
             match std::fs::remove_dir_all(entry.path()) {
-                Ok(()) => tracing::info!("removed the unfinished archive {}", entry.path().display()),
+                Ok(()) => {
+                    tracing::info!("removed the unfinished archive {}", entry.path().display())
+                }
                 Err(e) => tracing::warn!("could not remove {}: {e}", entry.path().display()),
             }
         }

@@ -141,7 +141,9 @@ impl ServiceStatus {
             "wagather {} (pid {}), {ready}, started {}, period {}\n",
             self.wagather_version,
             self.pid,
-            self.started.round(jiff::Unit::Second).unwrap_or(self.started),
+            self.started
+                .round(jiff::Unit::Second)
+                .unwrap_or(self.started),
             humantime::format_duration(self.period),
         ));
         match &self.last_period {

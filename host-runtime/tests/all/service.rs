@@ -202,10 +202,7 @@ async fn a_new_version_runs_from_the_next_period_without_a_restart() {
             (json["period"].as_u64().expect("period"), digest)
         })
         .collect();
-    assert_eq!(
-        seen,
-        [(1, digest(&v1)), (2, digest(&v2)), (3, digest(&v2))]
-    );
+    assert_eq!(seen, [(1, digest(&v1)), (2, digest(&v2)), (3, digest(&v2))]);
 
     let metrics = handle.metrics();
     let info = format!(
@@ -214,7 +211,10 @@ async fn a_new_version_runs_from_the_next_period_without_a_restart() {
         server.url(COMPONENT)
     );
     assert_eq!(metric(&metrics, &info), Some(1.0), "{metrics}");
-    assert!(!metrics.contains(&digest(&v1)), "v1 is no longer listed: {metrics}");
+    assert!(
+        !metrics.contains(&digest(&v1)),
+        "v1 is no longer listed: {metrics}"
+    );
     assert_eq!(
         metric(
             &metrics,
@@ -250,7 +250,10 @@ fn invalid_code() -> Vec<u8> {
             (export "gather" (func $f)))"#,
     )
     .expect("wat");
-    with_manifest(&wasm, &Manifest::new("cluster-operators", "0.4.0", Vec::new()))
+    with_manifest(
+        &wasm,
+        &Manifest::new("cluster-operators", "0.4.0", Vec::new()),
+    )
 }
 
 fn without_manifest() -> Vec<u8> {
@@ -301,23 +304,119 @@ async fn every_fault_keeps_the_last_good_version_and_names_its_stage() {
 
     // (what, the component's reply, its signature, the stage, a piece of the cause)
     let faults: Vec<(&str, Reply, Option<String>, Stage, &str)> = vec![
-        ("truncated download", Reply::Truncated(v2.clone()), signed(&v2), Stage::Fetch, "the download ended after"),
-        ("server error", Reply::Status(500), None, Stage::Fetch, "answered HTTP 500"),
+        (
+            "truncated download",
+            Reply::Truncated(v2.clone()),
+            signed(&v2),
+            Stage::Fetch,
+            "the download ended after",
+        ),
+        (
+            "server error",
+            Reply::Status(500),
+            None,
+            Stage::Fetch,
+            "answered HTTP 500",
+        ),
         ("no answer", Reply::Hang, None, Stage::Fetch, "timed out"),
-        ("over the size cap", Reply::Body(too_large), None, Stage::Fetch, "larger than the 2 MiB cap"),
-        ("no signature", Reply::Body(v2.clone()), None, Stage::Signature, "a signature is required"),
-        ("signature of other bytes", Reply::Body(v2.clone()), signed(&v1), Stage::Signature, "does not match the component's bytes"),
-        ("untrusted key", Reply::Body(v2.clone()), Some(setup.untrusted.sign_component(&v2)), Stage::Signature, "which is not among the trusted keys"),
-        ("signed for another gatherer", Reply::Body(v2.clone()), Some(trusted.sign(&v2, "gatherer=pod-inventory version=0.2.0")), Stage::Signature, "the signature is for gatherer `pod-inventory`"),
-        ("signed for another version", Reply::Body(v2.clone()), Some(trusted.sign(&v2, "gatherer=cluster-operators version=0.1.0")), Stage::Signature, "the signature is for version 0.1.0"),
-        ("invalid wasm", Reply::Body(garbage), None, Stage::Manifest, "not a readable WebAssembly binary"),
-        ("code that does not compile", Reply::Body(invalid.clone()), signed(&invalid), Stage::Compile, "not a valid WebAssembly component"),
-        ("another contract version", Reply::Body(v0_1.clone()), None, Stage::Manifest, "built for contract `wagather:gatherer@0.1.0`"),
-        ("another contract's interface", Reply::Body(v0_1_claiming.clone()), signed(&v0_1_claiming), Stage::Manifest, "does not implement world `wagather:gatherer/gatherer`"),
-        ("no manifest", Reply::Body(bare), None, Stage::Manifest, "no `wagather-manifest` custom section"),
-        ("another gatherer", Reply::Body(pods.clone()), signed(&pods), Stage::Manifest, "the component is gatherer `pod-inventory`"),
-        ("an older version", Reply::Body(older.clone()), signed(&older), Stage::Manifest, "version 0.0.9 is older than the running 0.1.0"),
-        ("traps on instantiation", Reply::Body(trap.clone()), signed(&trap), Stage::Instantiate, "failed its test instantiation"),
+        (
+            "over the size cap",
+            Reply::Body(too_large),
+            None,
+            Stage::Fetch,
+            "larger than the 2 MiB cap",
+        ),
+        (
+            "no signature",
+            Reply::Body(v2.clone()),
+            None,
+            Stage::Signature,
+            "a signature is required",
+        ),
+        (
+            "signature of other bytes",
+            Reply::Body(v2.clone()),
+            signed(&v1),
+            Stage::Signature,
+            "does not match the component's bytes",
+        ),
+        (
+            "untrusted key",
+            Reply::Body(v2.clone()),
+            Some(setup.untrusted.sign_component(&v2)),
+            Stage::Signature,
+            "which is not among the trusted keys",
+        ),
+        (
+            "signed for another gatherer",
+            Reply::Body(v2.clone()),
+            Some(trusted.sign(&v2, "gatherer=pod-inventory version=0.2.0")),
+            Stage::Signature,
+            "the signature is for gatherer `pod-inventory`",
+        ),
+        (
+            "signed for another version",
+            Reply::Body(v2.clone()),
+            Some(trusted.sign(&v2, "gatherer=cluster-operators version=0.1.0")),
+            Stage::Signature,
+            "the signature is for version 0.1.0",
+        ),
+        (
+            "invalid wasm",
+            Reply::Body(garbage),
+            None,
+            Stage::Manifest,
+            "not a readable WebAssembly binary",
+        ),
+        (
+            "code that does not compile",
+            Reply::Body(invalid.clone()),
+            signed(&invalid),
+            Stage::Compile,
+            "not a valid WebAssembly component",
+        ),
+        (
+            "another contract version",
+            Reply::Body(v0_1.clone()),
+            None,
+            Stage::Manifest,
+            "built for contract `wagather:gatherer@0.1.0`",
+        ),
+        (
+            "another contract's interface",
+            Reply::Body(v0_1_claiming.clone()),
+            signed(&v0_1_claiming),
+            Stage::Manifest,
+            "does not implement world `wagather:gatherer/gatherer`",
+        ),
+        (
+            "no manifest",
+            Reply::Body(bare),
+            None,
+            Stage::Manifest,
+            "no `wagather-manifest` custom section",
+        ),
+        (
+            "another gatherer",
+            Reply::Body(pods.clone()),
+            signed(&pods),
+            Stage::Manifest,
+            "the component is gatherer `pod-inventory`",
+        ),
+        (
+            "an older version",
+            Reply::Body(older.clone()),
+            signed(&older),
+            Stage::Manifest,
+            "version 0.0.9 is older than the running 0.1.0",
+        ),
+        (
+            "traps on instantiation",
+            Reply::Body(trap.clone()),
+            signed(&trap),
+            Stage::Instantiate,
+            "failed its test instantiation",
+        ),
     ];
     let mut failures_by_stage = std::collections::BTreeMap::<Stage, u32>::new();
     for (what, reply, signature, stage, cause) in faults {
@@ -335,7 +434,11 @@ async fn every_fault_keeps_the_last_good_version_and_names_its_stage() {
         else {
             panic!("{what}: not a failure: {:?}", period.updates[0]);
         };
-        assert_eq!((*got, running.as_deref()), (stage, Some(digest(&v1).as_str())), "{what}: {text}");
+        assert_eq!(
+            (*got, running.as_deref()),
+            (stage, Some(digest(&v1).as_str())),
+            "{what}: {text}"
+        );
         assert!(text.contains(cause), "{what}: {text}");
         *failures_by_stage.entry(stage).or_default() += 1;
 
@@ -346,7 +449,11 @@ async fn every_fault_keeps_the_last_good_version_and_names_its_stage() {
         assert_eq!(report["outcome"]["kind"], "completed", "{what}: {report:#}");
         assert_eq!(report["records_count"], 31, "{what}: {report:#}");
         assert_eq!(report["update"]["result"], "failed", "{what}: {report:#}");
-        assert_eq!(report["update"]["stage"], stage.as_str(), "{what}: {report:#}");
+        assert_eq!(
+            report["update"]["stage"],
+            stage.as_str(),
+            "{what}: {report:#}"
+        );
         let warning = report["warnings"][0].as_str().unwrap_or_default();
         assert!(
             warning.contains(&format!("failed at stage {stage}"))
@@ -365,7 +472,10 @@ async fn every_fault_keeps_the_last_good_version_and_names_its_stage() {
         );
         let state = handle.status();
         assert_eq!(
-            state.gatherers[0].running.as_ref().map(|r| r.digest.as_str()),
+            state.gatherers[0]
+                .running
+                .as_ref()
+                .map(|r| r.digest.as_str()),
             Some(digest(&v1).as_str()),
             "{what}"
         );
@@ -375,7 +485,11 @@ async fn every_fault_keeps_the_last_good_version_and_names_its_stage() {
         let series = format!(
             "wagather_update_failures_total{{gatherer=\"cluster-operators\",stage=\"{stage}\"}}"
         );
-        assert_eq!(metric(&metrics, &series), Some(f64::from(count)), "{metrics}");
+        assert_eq!(
+            metric(&metrics, &series),
+            Some(f64::from(count)),
+            "{metrics}"
+        );
     }
 
     // A good v2 is taken up at once: the faults left nothing behind.
@@ -402,8 +516,15 @@ async fn a_restart_runs_the_last_good_version_without_download_or_compile() {
     {
         let mut service = setup.service(setup.config(&server, &source, "")).await;
         let period = service.period().await;
-        assert!(matches!(period.updates[0].result, UpdateResult::Updated { .. }));
-        assert_eq!(service.runtime().cache_stats().misses, 1, "v1 was compiled once");
+        assert!(matches!(
+            period.updates[0].result,
+            UpdateResult::Updated { .. }
+        ));
+        assert_eq!(
+            service.runtime().cache_stats().misses,
+            1,
+            "v1 was compiled once"
+        );
     }
 
     // A new process, the same state directory: v1 runs again from the store and the cache.
@@ -411,14 +532,20 @@ async fn a_restart_runs_the_last_good_version_without_download_or_compile() {
     let restarted = |config| setup.service(config);
     let mut service = restarted(setup.config(&server, &source, "")).await;
     let handle = service.handle();
-    assert!(handle.ready(), "ready as soon as the last good versions are loaded");
+    assert!(
+        handle.ready(),
+        "ready as soon as the last good versions are loaded"
+    );
     assert!(
         server.take_seen().is_empty(),
         "loading the last good version needs no network"
     );
     let state = handle.status();
     assert_eq!(
-        state.gatherers[0].running.as_ref().map(|r| r.digest.clone()),
+        state.gatherers[0]
+            .running
+            .as_ref()
+            .map(|r| r.digest.clone()),
         Some(digest(&v1))
     );
     assert!(matches!(
@@ -457,7 +584,10 @@ async fn a_restart_runs_the_last_good_version_without_download_or_compile() {
     assert_eq!((*stage, running.clone()), (Stage::Fetch, Some(digest(&v1))));
     let json = gathers(&period);
     assert_eq!(status_digest(&json), digest(&v1));
-    assert_eq!(status(&json, "cluster-operators")["outcome"]["kind"], "completed");
+    assert_eq!(
+        status(&json, "cluster-operators")["outcome"]["kind"],
+        "completed"
+    );
     assert_no_compile_no_download(&service.handle().metrics());
     drop(service);
 
@@ -476,9 +606,33 @@ async fn a_restart_runs_the_last_good_version_without_download_or_compile() {
     else {
         panic!("{:?}", period.updates)
     };
-    assert_eq!((*stage, running.clone()), (Stage::Digest, Some(digest(&v1))), "{cause}");
+    assert_eq!(
+        (*stage, running.clone()),
+        (Stage::Digest, Some(digest(&v1))),
+        "{cause}"
+    );
     assert!(cause.contains("pinned to"), "{cause}");
-    assert_eq!(status_digest(&gathers(&period)), digest(&v1));
+    // Reported like every other fault: gathers.json names the stage, the metric counts it.
+    let json = gathers(&period);
+    assert_eq!(status_digest(&json), digest(&v1));
+    let report = status(&json, "cluster-operators");
+    assert_eq!(report["outcome"]["kind"], "completed", "{report:#}");
+    assert_eq!(report["update"]["stage"], "digest", "{report:#}");
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("failed at stage digest") && w.contains(&pinned)),
+        "{report:#}"
+    );
+    let metrics = service.handle().metrics();
+    assert_eq!(
+        metric(
+            &metrics,
+            "wagather_update_failures_total{gatherer=\"cluster-operators\",stage=\"digest\"}"
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
 }
 
 fn status_digest(json: &serde_json::Value) -> String {
