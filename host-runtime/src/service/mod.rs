@@ -29,6 +29,7 @@
 
 pub mod config;
 pub mod metrics;
+pub mod soak;
 pub mod status;
 
 use std::path::{Path, PathBuf};

@@ -711,3 +711,63 @@ async fn old_archives_beyond_retain_are_removed() {
     assert_eq!(left, archives[1..]);
     assert!(!Path::new(&archives[0]).exists());
 }
+
+/// The soak the benchmark suite runs for 1,000 periods, in quick size: five gatherers (Rust,
+/// JavaScript, Python, and one that fails on a denied read every period) from files, against
+/// the bundled snapshot. It checks that the soak runs and samples; whether memory and
+/// descriptors stay flat is a figure of the benchmark, not an assertion here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_soak_samples_memory_and_descriptors() {
+    use wagather_host::service::soak::soak;
+
+    let setup = Setup::new().await;
+    let gatherers = [
+        ("cluster-operators", wagather_guests::CLUSTER_OPERATORS),
+        ("pod-inventory", wagather_guests::POD_INVENTORY),
+        (
+            "cluster-operators-js",
+            wagather_guests::polyglot("cluster_operators_js"),
+        ),
+        (
+            "cluster-operators-py",
+            wagather_guests::polyglot("cluster_operators_py"),
+        ),
+        (
+            "test-guest-undeclared-read",
+            wagather_guests::TEST_GUEST_UNDECLARED_READ,
+        ),
+    ];
+    let mut text = format!(
+        "period = \"1h\"\n[api]\nserver = \"{}\"\n[output]\ndir = \"out\"\n[state]\ndir = \"state\"\n[updates]\nmax_bytes = \"64MiB\"\n",
+        setup.snapshot.url()
+    );
+    for (name, component) in gatherers {
+        text.push_str(&format!(
+            "[[gatherer]]\nname = \"{name}\"\nsource = \"{component}\"\nsignatures = \"off\"\n"
+        ));
+    }
+    let config = ServiceConfig::parse(&text, &setup.dir.path().join("host.toml")).expect("config");
+    let mut service = setup.service(config).await;
+    let mut seen = Vec::new();
+    let samples = soak(&mut service, 10, 5, |s| seen.push(*s))
+        .await
+        .expect("every period publishes and ends as the first");
+    assert_eq!(samples, seen);
+    let periods: Vec<u64> = samples.iter().map(|s| s.period).collect();
+    assert_eq!(periods, [1, 5, 10]);
+    for sample in &samples {
+        assert!(sample.resident_bytes > 1 << 20, "{sample:?}");
+        assert!(sample.open_fds >= 3, "{sample:?}");
+    }
+    // Each archive was taken away once published.
+    assert_eq!(std::fs::read_dir(setup.out()).expect("out").count(), 0);
+    let state = service.handle().status();
+    assert_eq!(state.periods, 10);
+    let undeclared = state
+        .gatherers
+        .iter()
+        .find(|g| g.name == "test-guest-undeclared-read")
+        .and_then(|g| g.last_run.as_ref())
+        .expect("the undeclared read ran");
+    assert_eq!(undeclared.outcome, wagather_host::Outcome::Failed);
+}
