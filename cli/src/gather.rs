@@ -66,7 +66,7 @@ pub struct GatherArgs {
 
 /// `[NAME=]FILE.wasm`: an existing file is a file, whatever it is called; otherwise what
 /// precedes the first `=` names the instance.
-fn parse_gatherer(arg: &str) -> Result<GathererSpec, String> {
+pub fn parse_gatherer(arg: &str) -> Result<GathererSpec, String> {
     if Path::new(arg).exists() {
         return Ok(GathererSpec::file(arg));
     }
@@ -316,6 +316,7 @@ pub fn options(args: &GatherArgs) -> Result<GatherOptions> {
         host_policy,
         config: gatherer_config,
         parallel: usize::from(args.parallel),
+        period: None,
     })
 }
 

@@ -1,12 +1,17 @@
-//! `wagather`: run gatherer components against a cluster or a snapshot, inspect a component,
-//! or serve a snapshot as a Kubernetes API. One module per subcommand; the work itself is
-//! library code in `wagather-host` and `wagather-snapshot`.
+//! `wagather`: run gatherer components against a cluster or a snapshot, once or as a service
+//! that updates them from their sources; publish a component; print the RBAC gatherers need;
+//! inspect a component; serve a snapshot as a Kubernetes API. One module per subcommand; the
+//! work itself is library code in `wagather-host`, `wagather-source` and `wagather-snapshot`.
 
 mod args;
 mod gather;
 mod inspect;
 mod manifest;
+mod push;
+mod rbac;
+mod run;
 mod serve_snapshot;
+mod status;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -24,6 +29,14 @@ struct Cli {
 enum Command {
     /// Run gatherers once and write an Insights-style archive.
     Gather(gather::GatherArgs),
+    /// Gather every period as a service, updating gatherers from their sources (host.toml).
+    Run(run::RunArgs),
+    /// Print what a `wagather run` service is doing.
+    Status(status::StatusArgs),
+    /// Push a gatherer component to an OCI registry, optionally signed.
+    Push(push::PushArgs),
+    /// Print the least-privilege RBAC (ClusterRole) for a set of gatherers.
+    Rbac(rbac::RbacArgs),
     /// Print a component's manifest, digest, imports and exports.
     Inspect(inspect::InspectArgs),
     /// Set a component's manifest (name, version, reads), for components built without
@@ -44,6 +57,10 @@ async fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Gather(args) => gather::run(args).await,
+        Command::Run(args) => run::run(args).await,
+        Command::Status(args) => status::run(args).await,
+        Command::Push(args) => push::run(args).await,
+        Command::Rbac(args) => rbac::run(args).await,
         Command::Inspect(args) => inspect::run(&args),
         Command::Manifest(args) => manifest::run(&args),
         Command::ServeSnapshot(args) => serve_snapshot::run(args).await,

@@ -1,7 +1,8 @@
 //! Every guest component of the workspace, built once.
 //!
 //! Depending on this crate builds the guests (`examples/`, `gatherers/`, `test-guests/`) for
-//! `wasm32-wasip2` in release and gives their paths as constants, named after the package
+//! `wasm32-wasip2` in release, assembles the ones written in WAT (`test-guests/instantiate-trap`),
+//! and gives their paths as constants, named after the package
 //! (`wagather_guests::CLUSTER_OPERATORS`), and the JavaScript and Python guests
 //! ([`polyglot()`], built by [`polyglot::build`] when node and python are on the machine). Tests and benchmarks use them instead of building
 //! guests themselves; `cargo xtask build-guests` calls [`build::build`], the same code.

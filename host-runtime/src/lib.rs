@@ -18,6 +18,8 @@
 //! | [`period`] | one gather period: load, run in parallel, publish the archive |
 //! | [`config`] | the operator's policy, limits and configuration files |
 //! | [`cluster`] | the API endpoint: in-cluster, kubeconfig or a plain URL |
+//! | [`service`] | `wagather run`: periods, updates from sources, the swap protocol, metrics, status |
+//! | [`rbac`] | the least-privilege ClusterRole for a set of gatherers |
 //!
 //! One gather period:
 //!
@@ -50,8 +52,10 @@ pub mod logs;
 pub mod output;
 pub mod period;
 pub mod policy;
+pub mod rbac;
 pub mod report;
 pub mod run;
+pub mod service;
 mod state;
 
 pub use cache::CacheStats;
@@ -66,7 +70,7 @@ pub use period::{
     GatherOptions, GatherSummary, GathererSpec, Planned, gather_to_archive, load_all, run_period,
 };
 pub use policy::HostPolicy;
-pub use report::{Event, Outcome, RunMetrics, RunReport};
+pub use report::{Event, Outcome, RunMetrics, RunReport, UpdateReport, UpdateResult};
 pub use run::RunSpec;
 pub use wagather_contract::{CONTRACT, MANIFEST_SECTION, Manifest};
 

@@ -20,7 +20,7 @@ use crate::load::LoadedGatherer;
 use crate::output::archive::{ArchiveError, ArchiveWriter, Spool};
 use crate::output::gathers::GathersJson;
 use crate::policy::HostPolicy;
-use crate::report::{GathererInfo, RunReport};
+use crate::report::{GathererInfo, RunReport, UpdateReport};
 use crate::run::RunSpec;
 
 /// A gatherer of a period, as the operator names it.
@@ -64,6 +64,9 @@ pub struct GatherOptions {
     pub config: BTreeMap<String, Vec<(String, String)>>,
     /// How many gatherers run at the same time (at least 1).
     pub parallel: usize,
+    /// The service's number of this period, written into `gathers.json`; `None` for a
+    /// one-off gather.
+    pub period: Option<u64>,
 }
 
 impl Default for GatherOptions {
@@ -74,6 +77,7 @@ impl Default for GatherOptions {
             host_policy: HostPolicy::default(),
             config: BTreeMap::new(),
             parallel: 4,
+            period: None,
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct Planned {
     /// The name it runs and is reported under.
     pub name: String,
     pub gatherer: Result<LoadedGatherer, String>,
+    /// What the service's update check found, carried into the run's report.
+    pub update: Option<UpdateReport>,
 }
 
 /// What a gather period produced.
@@ -154,6 +160,7 @@ pub async fn load_all(runtime: &Runtime, gatherers: &[GathererSpec]) -> Vec<Plan
         planned.push(Planned {
             name,
             gatherer: loaded,
+            update: None,
         });
     }
     planned
@@ -173,14 +180,19 @@ pub async fn run_period(
     for (index, plan) in planned.iter().enumerate() {
         spools.push(archive.spool(index, &plan.name)?);
     }
+    let updates: Vec<Option<UpdateReport>> = planned.iter().map(|p| p.update.clone()).collect();
     let (mut reports, spools) = run_all(runtime, planned, spools, api, options).await;
+    for (report, update) in reports.iter_mut().zip(updates) {
+        report.update = update;
+    }
     let (assembled, overwritten) = archive.assemble(spools).await?;
     for (report, dropped) in reports.iter_mut().zip(overwritten) {
         for record in dropped {
             report.record_overwritten(record);
         }
     }
-    let gathers = GathersJson::new(&reports, runtime.uptime().as_secs_f64());
+    let mut gathers = GathersJson::new(&reports, runtime.uptime().as_secs_f64());
+    gathers.period = options.period;
     let path = assembled.publish(gathers.to_vec()).await?;
     Ok(GatherSummary {
         archive: path,
@@ -202,7 +214,7 @@ pub async fn run_all(
     let options = Arc::new(options.clone());
     let mut seen = HashSet::new();
     let mut tasks = Vec::with_capacity(planned.len());
-    for (Planned { name, gatherer }, spool) in planned.into_iter().zip(spools) {
+    for (Planned { name, gatherer, .. }, spool) in planned.into_iter().zip(spools) {
         let gatherer = match gatherer {
             Err(reason) => {
                 tasks.push(Task::Done(RunReport::not_run(&name, None, reason), spool));

@@ -37,6 +37,68 @@ pub struct RunReport {
     pub metrics: RunMetrics,
     /// What went wrong, in the order it happened (counted repeats on the first).
     pub events: Vec<Event>,
+    /// What the service's update check of this gatherer found before the period (none
+    /// outside the service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateReport>,
+}
+
+/// What the service's update check of one gatherer found: the swap protocol's outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateReport {
+    /// When the check ended.
+    pub checked: Timestamp,
+    /// The source as configured.
+    pub source: String,
+    #[serde(flatten)]
+    pub result: UpdateResult,
+}
+
+/// The outcome of an update check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum UpdateResult {
+    /// The source has what runs.
+    Unchanged { digest: String },
+    /// A new version passed every stage and runs from this period on; `from` is the digest it
+    /// replaced (none at the first load).
+    Updated {
+        from: Option<String>,
+        to: String,
+        version: String,
+    },
+    /// The last good version was loaded from the store at start, without the network.
+    Restored { digest: String, version: String },
+    /// A stage failed; `running` is the digest that keeps running (none: no version ever
+    /// loaded, the gatherer does not run).
+    Failed {
+        stage: wagather_source::Stage,
+        cause: String,
+        running: Option<String>,
+    },
+}
+
+impl UpdateReport {
+    /// The failure as one line, for `gathers.json`'s `warnings` and the log: gatherer,
+    /// source, stage and cause, and what keeps running.
+    pub fn failure_line(&self) -> Option<String> {
+        let UpdateResult::Failed {
+            stage,
+            cause,
+            running,
+        } = &self.result
+        else {
+            return None;
+        };
+        let keeps = match running {
+            Some(digest) => format!("still running {digest}"),
+            None => "no version of it has loaded, so it does not run".to_owned(),
+        };
+        Some(format!(
+            "update from {} failed at stage {stage}: {cause}; {keeps}",
+            self.source
+        ))
+    }
 }
 
 /// The component a run used.
@@ -266,6 +328,7 @@ impl RunReport {
             outcome: Outcome::NotRun { reason },
             metrics: RunMetrics::default(),
             events: Vec::new(),
+            update: None,
         }
     }
 

@@ -184,6 +184,7 @@ impl Runtime {
             outcome,
             metrics,
             events,
+            update: None,
         };
         (report, sink)
     }

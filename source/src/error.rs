@@ -10,7 +10,10 @@ use crate::signature::SignatureError;
 /// The source crate reports `Fetch`, `Digest` and `Signature`; the host reports the later stages
 /// with the same type so that logs, metrics (`..._failures_total{stage}`) and gathers.json use one
 /// vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Stage {
     /// Reaching the source and reading the bytes (network, registry, file, size cap, timeouts).
     Fetch,

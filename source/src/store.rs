@@ -5,6 +5,7 @@
 //! ```text
 //! <root>/blobs/sha256/<64 hex>     component bytes, 0600, written to a temp file and renamed
 //! <root>/state/<gatherer>.json     the gatherer's last good version (LastGood), same atomic write
+//!                                  (a `/` in the gatherer's name is written `%2F`)
 //! ```
 //!
 //! Blobs are re-hashed on every load: a file that changed on disk is reported as corrupt and never
@@ -101,7 +102,7 @@ pub enum StoreError {
     },
     /// A gatherer name that cannot be a file name.
     #[error(
-        "gatherer name `{0}` cannot name a state file: use letters, digits, `.`, `_` and `-`, not starting with `.`, at most 128 characters"
+        "gatherer name `{0}` cannot name a state file: use `/`-separated segments of letters, digits, `.`, `_` and `-`, none empty or starting with `.`, at most 128 characters"
     )]
     Name(String),
 }
@@ -194,17 +195,24 @@ impl Store {
         }
     }
 
+    /// The state file of `gatherer`. Gatherer names may have `/`-separated segments (the
+    /// Insights Operator's `clusterconfig/nodes`); each `/` is written `%2F` in the file name, so
+    /// every state is one file directly in `state/`.
     fn state_path(&self, gatherer: &str) -> Result<PathBuf, StoreError> {
-        let ok = !gatherer.is_empty()
-            && gatherer.len() <= 128
-            && !gatherer.starts_with('.')
-            && gatherer
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        let segment_ok = |segment: &str| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        };
+        let ok = gatherer.len() <= 128 && gatherer.split('/').all(segment_ok);
         if !ok {
             return Err(StoreError::Name(gatherer.to_string()));
         }
-        Ok(self.state_dir().join(format!("{gatherer}.json")))
+        Ok(self
+            .state_dir()
+            .join(format!("{}.json", gatherer.replace('/', "%2F"))))
     }
 
     /// Records `state` as its gatherer's last good version. Its blob must already be in the store.
@@ -265,10 +273,11 @@ impl Store {
         for entry in fs::read_dir(&dir).map_err(io(&dir))? {
             let entry = entry.map_err(io(&dir))?;
             let name = entry.file_name();
-            let Some(gatherer) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+            let Some(file) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
                 continue;
             };
-            if let Some(state) = self.last_good(gatherer)? {
+            let gatherer = file.replace("%2F", "/");
+            if let Some(state) = self.last_good(&gatherer)? {
                 out.push(state);
             }
         }

@@ -138,7 +138,9 @@ fn last_good_survives_reopening() {
 fn bad_names_and_dangling_states_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    for name in ["", "../x", ".hidden", "a/b", "sp ace"] {
+    for name in [
+        "", "../x", ".hidden", "a//b", "a/../b", "/a", "a/", "sp ace",
+    ] {
         assert!(
             matches!(store.last_good(name), Err(StoreError::Name(_))),
             "{name:?}"
@@ -155,4 +157,24 @@ fn bad_names_and_dangling_states_are_refused() {
             && err.to_string().contains("not a last-good state"),
         "{err}"
     );
+}
+
+#[test]
+fn names_with_segments_are_one_state_file_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let digest = store.put(b"nodes").unwrap();
+    let nodes = state("clusterconfig/nodes", digest);
+    store.set_last_good(&nodes).unwrap();
+    assert!(
+        dir.path()
+            .join("state/clusterconfig%2Fnodes.json")
+            .is_file()
+    );
+    assert_eq!(
+        store.last_good("clusterconfig/nodes").unwrap(),
+        Some(nodes.clone())
+    );
+    assert_eq!(store.last_good("clusterconfig").unwrap(), None);
+    assert_eq!(store.all_last_good().unwrap(), vec![nodes]);
 }

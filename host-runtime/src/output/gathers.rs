@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{Event, Outcome, RunReport};
+use crate::report::{Event, Outcome, RunReport, UpdateReport};
 
 /// The whole `gathers.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,10 @@ pub struct GathersJson {
     pub wagather_version: String,
     /// The gatherer contract the host implements.
     pub contract: String,
+    /// The service's number of this period since it started (`wagather run`); absent for a
+    /// one-off gather.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
 }
 
 /// One gatherer's line.
@@ -47,6 +51,11 @@ pub struct StatusReport {
     pub panic: Option<String>,
     /// The problems, typed.
     pub events: Vec<Event>,
+    /// What the service's update check found before this period (`wagather run` only): the
+    /// digest that runs stayed, was replaced, or an update failed at a stage (also listed in
+    /// `warnings`, since the run itself is not affected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateReport>,
 }
 
 impl From<&RunReport> for StatusReport {
@@ -56,6 +65,12 @@ impl From<&RunReport> for StatusReport {
             None => (String::new(), String::new(), String::new()),
         };
         let errors = report.errors();
+        let warnings: Vec<String> = report
+            .update
+            .as_ref()
+            .and_then(UpdateReport::failure_line)
+            .into_iter()
+            .collect();
         StatusReport {
             name: report.name.clone(),
             version,
@@ -70,12 +85,13 @@ impl From<&RunReport> for StatusReport {
             peak_memory_bytes: report.metrics.peak_memory_bytes,
             outcome: report.outcome.clone(),
             errors: (!errors.is_empty()).then_some(errors),
-            warnings: None,
+            warnings: (!warnings.is_empty()).then_some(warnings),
             panic: match &report.outcome {
                 Outcome::Trapped { message } => Some(message.clone()),
                 _ => None,
             },
             events: report.events.clone(),
+            update: report.update.clone(),
         }
     }
 }
@@ -88,6 +104,7 @@ impl GathersJson {
             uptime_seconds,
             wagather_version: env!("CARGO_PKG_VERSION").to_owned(),
             contract: wagather_contract::CONTRACT.to_owned(),
+            period: None,
         }
     }
 
@@ -130,6 +147,7 @@ mod tests {
                 message: "deadline of 1s exceeded".into(),
                 count: 1,
             }],
+            update: None,
         };
         let json = serde_json::to_value(GathersJson::new(&[report], 2.0)).unwrap();
         let line = &json["status_reports"][0];
