@@ -3,6 +3,9 @@
 
 #[path = "src/build.rs"]
 mod guests;
+#[path = "src/polyglot.rs"]
+#[allow(dead_code)]
+mod polyglot;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -22,6 +25,10 @@ fn main() {
         "contract",
         "sdk",
         "sdk-macros",
+        "sdk-js",
+        "sdk-py",
+        "guests/toolchains",
+        "guests/src/polyglot.rs",
     ]
     .into_iter()
     .chain(guests::GUEST_FOLDERS.iter().copied())
@@ -58,6 +65,32 @@ fn main() {
             guest.package,
             guest.path.display().to_string()
         )
+        .expect("writing to a String");
+    }
+    code.push_str("];\n");
+
+    // The JavaScript and Python guests, when node and python are here; when they are not, the
+    // reason takes the place of the path and the tests that need them fail with it.
+    let polyglot = match polyglot::build(&workspace, &guests::target_dir(&workspace), false) {
+        Ok(report) => report,
+        Err(e) => panic!("{e:#}"),
+    };
+    for line in &polyglot.skipped {
+        println!("cargo::warning={line}");
+    }
+    code.push_str(
+        "/// The JavaScript and Python guests: component name and path, or why it was not built.\n\
+         pub const POLYGLOT: &[(&str, Result<&str, &str>)] = &[\n",
+    );
+    for (name, built) in polyglot::outcomes(&polyglot) {
+        match built {
+            Ok(path) => writeln!(
+                code,
+                "    ({name:?}, Ok({:?})),",
+                path.display().to_string()
+            ),
+            Err(why) => writeln!(code, "    ({name:?}, Err({why:?})),"),
+        }
         .expect("writing to a String");
     }
     code.push_str("];\n");

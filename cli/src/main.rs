@@ -5,6 +5,7 @@
 mod args;
 mod gather;
 mod inspect;
+mod manifest;
 mod serve_snapshot;
 
 use anyhow::Result;
@@ -25,6 +26,9 @@ enum Command {
     Gather(gather::GatherArgs),
     /// Print a component's manifest, digest, imports and exports.
     Inspect(inspect::InspectArgs),
+    /// Set a component's manifest (name, version, reads), for components built without
+    /// `#[gatherer]`.
+    Manifest(manifest::ManifestArgs),
     /// Serve a snapshot directory as a read-only Kubernetes API until Ctrl-C.
     ServeSnapshot(serve_snapshot::ServeArgs),
 }
@@ -41,6 +45,7 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Gather(args) => gather::run(args).await,
         Command::Inspect(args) => inspect::run(&args),
+        Command::Manifest(args) => manifest::run(&args),
         Command::ServeSnapshot(args) => serve_snapshot::run(args).await,
     }
 }

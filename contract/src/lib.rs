@@ -17,6 +17,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+#[cfg(feature = "embed")]
+pub mod embed;
 pub mod manifest;
 pub mod read_rule;
 pub mod record;
@@ -24,7 +26,7 @@ pub mod request;
 
 pub use manifest::{Manifest, ManifestError};
 pub use read_rule::{ReadRule, ReadRuleError};
-pub use record::{RecordFormat, RecordNameError, archive_path, check_record_name};
+pub use record::{Record, RecordFormat, RecordNameError, archive_path, check_record_name};
 pub use request::{ApiPath, Discovery, PathError, RequestInfo, Verb, parse_path};
 
 /// The WIT package and version of the `gatherer` world this crate describes.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// of `pods` does not allow `pods/log`); `namespaces` absent means every namespace, present
 /// means only namespaced requests in those namespaces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "RawReadRule")]
+#[serde(try_from = "ReadRuleFields")]
 pub struct ReadRule {
     pub group: String,
     pub version: String,
@@ -27,23 +27,24 @@ pub struct ReadRule {
     pub namespaces: Option<Vec<String>>,
 }
 
-/// The JSON form before validation.
-#[derive(Deserialize)]
+/// The JSON (or YAML) form of a rule before validation; rules of other kinds (the host's
+/// deny list, which allows any version) validate the same fields their own way.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawReadRule {
-    group: String,
-    version: String,
-    resource: String,
+pub struct ReadRuleFields {
+    pub group: String,
+    pub version: String,
+    pub resource: String,
     #[serde(default)]
-    subresource: Option<String>,
+    pub subresource: Option<String>,
     #[serde(default)]
-    namespaces: Option<Vec<String>>,
+    pub namespaces: Option<Vec<String>>,
 }
 
-impl TryFrom<RawReadRule> for ReadRule {
+impl TryFrom<ReadRuleFields> for ReadRule {
     type Error = ReadRuleError;
 
-    fn try_from(raw: RawReadRule) -> Result<Self, Self::Error> {
+    fn try_from(raw: ReadRuleFields) -> Result<Self, Self::Error> {
         let rule = ReadRule {
             group: raw.group,
             version: raw.version,

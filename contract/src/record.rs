@@ -25,6 +25,25 @@ pub enum RecordFormat {
     Raw,
 }
 
+/// One file of the archive: what a gatherer wrote, as a unit test (SDK) or a caller collecting
+/// records (host) sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Relative archive path, without the `.json` of JSON records.
+    pub name: String,
+    /// How the archive names it.
+    pub format: RecordFormat,
+    /// The contents.
+    pub data: Vec<u8>,
+}
+
+impl Record {
+    /// The path the record is archived under.
+    pub fn archive_path(&self) -> String {
+        archive_path(&self.name, self.format)
+    }
+}
+
 /// Why a record name was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RecordNameError {

@@ -2,14 +2,27 @@
 //!
 //! Depending on this crate builds the guests (`examples/`, `gatherers/`, `test-guests/`) for
 //! `wasm32-wasip2` in release and gives their paths as constants, named after the package
-//! (`wagather_guests::CLUSTER_OPERATORS`). Tests and benchmarks use them instead of building
+//! (`wagather_guests::CLUSTER_OPERATORS`), and the JavaScript and Python guests
+//! ([`polyglot()`], built by [`polyglot::build`] when node and python are on the machine). Tests and benchmarks use them instead of building
 //! guests themselves; `cargo xtask build-guests` calls [`build::build`], the same code.
 
 #![forbid(unsafe_code)]
 
 pub mod build;
+pub mod polyglot;
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+
+/// The JavaScript or Python guest `name` (`cluster_operators_js`): its component, or a panic
+/// saying why it was not built (node, npm or python3 missing), so that a test needing it fails
+/// rather than passing without it.
+pub fn polyglot(name: &str) -> &'static str {
+    match POLYGLOT.iter().find(|(n, _)| *n == name) {
+        Some((_, Ok(path))) => path,
+        Some((_, Err(why))) => panic!("the {name} component was not built: {why}"),
+        None => panic!("no polyglot guest {name}; there are {POLYGLOT:?}"),
+    }
+}
 
 /// The component of `package`, by name.
 pub fn path(package: &str) -> Option<&'static str> {

@@ -9,25 +9,7 @@
 //! [`Gather::finish`] returns them as an [`Output`].
 
 use crate::error::{Error, RecordRefusal, Result};
-pub use wagather_contract::RecordFormat;
-
-/// One file of the archive, as a unit test sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    /// Relative archive path, without the `.json` of JSON records.
-    pub name: String,
-    /// How the host names it.
-    pub format: RecordFormat,
-    /// The contents.
-    pub data: Vec<u8>,
-}
-
-impl Record {
-    /// The path the host writes this record to.
-    pub fn archive_path(&self) -> String {
-        wagather_contract::archive_path(&self.name, self.format)
-    }
-}
+pub use wagather_contract::{Record, RecordFormat};
 
 /// What one run produced, as a unit test sees it (host target only).
 #[derive(Debug, Default)]

@@ -7,6 +7,7 @@
 //! | `load` | compiling cluster-operators cold, and `Runtime::load` from the compiled-artifact cache |
 //! | `cache` | wasmtime's built-in compilation cache against a serialized component in a file |
 //! | `examples` | compiling each example gatherer cold against loading it from the cache |
+//! | `polyglot` | cluster-operators in Rust, JavaScript and Python: size, cold compile, cached load, instantiation, a run, guest memory |
 //! | `instantiate` | the host's instantiation, and instantiation alone per allocator |
 //! | `roundtrip` | one `kube.http-request` guest -> host -> server -> guest, against the same GET natively |
 //! | `work` | cluster-operators' own work with its list served from memory, in the guest and natively |
@@ -30,6 +31,7 @@ mod instantiate;
 mod load;
 mod memory;
 mod policy;
+mod polyglot;
 mod roundtrip;
 mod size;
 mod snapshot;
@@ -66,6 +68,7 @@ fn main() {
     h.group("load", |g| load::run(g, &ctx));
     h.group("cache", |g| cache::run(g, &ctx));
     h.group("examples", |g| load::every_example(g, &ctx));
+    h.group("polyglot", |g| polyglot::run(g, &ctx));
     h.group("instantiate", |g| instantiate::run(g, &ctx));
     h.group("roundtrip", |g| roundtrip::run(g, &ctx));
     h.group("work", |g| work::run(g, &ctx));

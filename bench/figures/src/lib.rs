@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use harness::{FigureRef, Group, Harness, Settings};
+pub use harness::{FigureRef, Group, Harness, Interleave, Settings};
 pub use machine::Machine;
 pub use render::{Document, render};
 

@@ -9,26 +9,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use wagather_contract::RecordFormat;
-
 use crate::limits::{Limit, LimitExceeded, Limits, human_bytes};
 
 /// One record as the host kept it (for callers that collect records rather than archive
-/// them).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    /// The name the guest gave.
-    pub name: String,
-    pub format: RecordFormat,
-    pub data: Vec<u8>,
-}
-
-impl Record {
-    /// The path inside the archive: the name, plus `.json` for JSON records.
-    pub fn archive_path(&self) -> String {
-        wagather_contract::archive_path(&self.name, self.format)
-    }
-}
+/// them): the contract's record.
+pub use wagather_contract::Record;
 
 /// One run's use of the record budgets.
 #[derive(Clone, Debug)]

@@ -42,6 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use wagather_contract::read_rule::ReadRuleFields;
 use wagather_contract::request::{WORKLOAD_SUBRESOURCES, is_false, printable};
 use wagather_contract::{ApiPath, ReadRule, RequestInfo, Verb, parse_path};
 
@@ -57,7 +58,7 @@ pub const DENIED_SUBRESOURCES: &[&str] = WORKLOAD_SUBRESOURCES;
 /// `*` (every version). Without a subresource it covers the resource and all
 /// of its subresources; `namespaces` limits it to those namespaces.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "RawDenyRule")]
+#[serde(try_from = "ReadRuleFields")]
 pub struct DenyRule {
     pub group: String,
     /// An API version, or `*` for every version.
@@ -69,45 +70,26 @@ pub struct DenyRule {
     pub namespaces: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDenyRule {
-    group: String,
-    version: String,
-    resource: String,
-    #[serde(default)]
-    subresource: Option<String>,
-    #[serde(default)]
-    namespaces: Option<Vec<String>>,
-}
-
-impl TryFrom<RawDenyRule> for DenyRule {
+impl TryFrom<ReadRuleFields> for DenyRule {
     type Error = String;
 
-    fn try_from(raw: RawDenyRule) -> Result<Self, Self::Error> {
-        // Validated as a read rule (same grammar, same messages), with `*`
-        // standing in for any version.
-        let probe = ReadRule {
-            group: raw.group.clone(),
-            version: if raw.version == "*" {
+    fn try_from(raw: ReadRuleFields) -> Result<Self, Self::Error> {
+        // Validated as a read rule (same grammar, same messages), with `*` standing in for
+        // any version.
+        let any_version = raw.version == "*";
+        let mut probe = ReadRule::try_from(ReadRuleFields {
+            version: if any_version {
                 "v1".to_owned()
             } else {
                 raw.version.clone()
             },
-            resource: raw.resource.clone(),
-            subresource: raw.subresource.clone(),
-            namespaces: raw.namespaces.clone(),
-        };
-        if let Err(e) = probe.validate() {
-            return Err(format!("invalid deny rule: {}", e.reason));
-        }
-        Ok(DenyRule {
-            group: raw.group,
-            version: raw.version,
-            resource: raw.resource,
-            subresource: raw.subresource,
-            namespaces: raw.namespaces,
+            ..raw
         })
+        .map_err(|e| format!("invalid deny rule: {}", e.reason))?;
+        if any_version {
+            probe.version = "*".to_owned();
+        }
+        Ok(DenyRule::from(probe))
     }
 }
 

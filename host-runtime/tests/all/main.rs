@@ -9,6 +9,7 @@ mod guests;
 mod hostile;
 mod limits;
 mod partial;
+mod polyglot;
 mod pool;
 mod post;
 mod world;
