@@ -23,6 +23,36 @@
 //! `cargo test --benches`) it runs every benchmark once on small inputs (quick mode). The
 //! snapshot servers run in child processes (this binary again), apart from the measured
 //! gathers, as a cluster's API server would.
+//!
+//! # Adding a group
+//!
+//! 1. Write a module `benches/suite/<group>.rs` with `pub fn run(g: &mut Group<'_>, ctx:
+//!    &Context)` (`wagather_figures::Group`). Measure with the group's methods: `g.time` for one
+//!    operation, `g.interleave().op(..).op(..).ratio(..).run()` for operations compared with
+//!    each other (wasm against native, one build against another): they are timed in rounds
+//!    that take them in turn, so a change of the machine's load moves all of them alike;
+//!    `g.value` / `g.samples` for what is not a timing (bytes, counts, memory read from a child
+//!    process); `g.ratio_of_medians` for a figure derived from two others. `g.quick()` says a
+//!    quick run (one iteration, `cargo xtask ci`): shrink inputs then, but run the same code.
+//! 2. Name figures `<group>/<what>[/<detail>]`; an id is stable, `BENCHMARKS.md` and
+//!    `bench/NOTES.md` refer to it.
+//! 3. Where the project has a budget, add it to the figure (`.budget(at_most, Reason::new(..))`)
+//!    with the reason it would be missed, citing the figures of the same run that show it. The
+//!    reason is kept only when the run misses; the numbers come from the cited figures, never
+//!    from the text. Longer analysis goes in `bench/NOTES.md`, by hand.
+//! 4. Add `mod <group>;`, a row to the table above and `h.group("<group>", |g| <group>::run(g,
+//!    &ctx));` to `main`. Whatever several groups need (a server, a loaded component, generated
+//!    data) belongs in [`Context`], created on first use; a server runs as a child process
+//!    (`--child-serve`) like the snapshot servers.
+//! 5. `cargo test -p wagather-bench --bench suite -- <group>` runs it quickly;
+//!    `cargo bench -p wagather-bench --bench suite -- <group>` measures it alone;
+//!    `cargo xtask bench` measures everything and renders `BENCHMARKS.md`.
+//!
+//! A benchmark that cannot live in this crate (it would make a dependency cycle, as
+//! `source/benches/update_check.rs` would) is its own bench target with `harness = false`
+//! that measures with `wagather_figures::Harness::from_args(env!("CARGO_PKG_NAME"), "<bench>")`
+//! and calls `finish()`; `cargo xtask bench` runs every bench target of the workspace and
+//! fails when one wrote no figures.
 
 mod cache;
 mod decode;

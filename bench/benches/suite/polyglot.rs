@@ -30,7 +30,7 @@ fn components() -> [(&'static str, &'static str); 3] {
 }
 
 /// Rounds of cold compiles in a full run: a JavaScript or Python component takes seconds.
-const COMPILE_ROUNDS: usize = 3;
+const COMPILE_ROUNDS: usize = 2;
 
 /// The records each language's gatherer writes: one per ClusterOperator of the sample.
 const RECORDS: usize = 31;

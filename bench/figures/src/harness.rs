@@ -31,9 +31,9 @@ impl Settings {
     pub fn full() -> Settings {
         Settings {
             quick: false,
-            warm_up: Duration::from_millis(500),
-            samples: 20,
-            sample_time: Duration::from_millis(100),
+            warm_up: Duration::from_millis(300),
+            samples: 12,
+            sample_time: Duration::from_millis(60),
         }
     }
 
