@@ -1,10 +1,10 @@
-//! Generated snapshots for the benchmarks.
+//! Generated snapshots for the benchmarks, the one generator of the workspace.
 //!
-//! Pods follow the snapshot server's own benchmark (`snapshot-server/benches/snapshot.rs`): the
-//! shape the Insights Operator writes (no `kind`/`apiVersion`, `config/pod/<ns>/<name>.json`),
-//! about 2.4 KB of JSON each, spread over namespaces.
+//! Pods and nodes have the shape the Insights Operator writes (no `kind`/`apiVersion`,
+//! `config/pod/<ns>/<name>.json`, `config/node/<name>.json`); a pod is about 2.4 KB of JSON,
+//! and pods are spread over namespaces and scheduled on one node per ten pods.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -49,7 +49,7 @@ pub fn pod(namespace: &str, i: usize, nodes: usize) -> Value {
             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("app-{i:05}-7d9f8b6c5"), "uid": "1b2c3d4e-0000-4000-8000-000000000001", "controller": true, "blockOwnerDeletion": true}]
         },
         "spec": {
-            "nodeName": format!("worker-{:04}.example.internal", i % nodes.max(1)),
+            "nodeName": node_name(i % nodes.max(1)),
             "serviceAccountName": "default", "restartPolicy": "Always", "schedulerName": "default-scheduler",
             "containers": [
                 {"name": "app", "image": "quay.io/example/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
@@ -77,10 +77,44 @@ pub fn pod(namespace: &str, i: usize, nodes: usize) -> Value {
     })
 }
 
+/// A node like the ones the Insights Operator writes, named as [`pod`] schedules pods.
+pub fn node(i: usize) -> Value {
+    json!({
+        "metadata": {"name": node_name(i), "uid": format!("9a8b7c6d-0000-4000-8000-{i:012}"),
+                     "creationTimestamp": "2024-04-01T00:00:00Z",
+                     "labels": {"kubernetes.io/hostname": format!("worker-{i:04}"), "node-role.kubernetes.io/worker": "", "topology.kubernetes.io/zone": format!("zone-{}", i % 3)}},
+        "spec": {"providerID": format!("aws:///us-east-2a/i-{i:017}")},
+        "status": {
+            "capacity": {"cpu": "8", "memory": "32Gi", "pods": "250"},
+            "allocatable": {"cpu": "7500m", "memory": "30Gi", "pods": "250"},
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "lastTransitionTime": "2024-04-01T00:05:00Z"}],
+            "nodeInfo": {"kubeletVersion": "v1.29.6+aba1e8d", "osImage": "Red Hat Enterprise Linux CoreOS", "containerRuntimeVersion": "cri-o://1.29.6", "architecture": "amd64"}
+        }
+    })
+}
+
+fn node_name(i: usize) -> String {
+    format!("worker-{i:04}.example.internal")
+}
+
+/// The nodes [`write_pods`] schedules `pods` pods on.
+pub fn node_count(pods: usize) -> usize {
+    (pods / 10).max(1)
+}
+
 /// Writes `pods` pods over `namespaces` namespaces (`tenant-NNN`) into `root` in the Insights
-/// layout.
-pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<(), BenchError> {
-    let nodes = (pods / 10).max(1);
+/// layout, and the nodes they run on; returns the pod files.
+pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<Vec<PathBuf>, BenchError> {
+    let nodes = node_count(pods);
+    for i in 0..nodes {
+        write(
+            &root
+                .join("config/node")
+                .join(format!("{}.json", node_name(i))),
+            &serde_json::to_vec(&node(i))?,
+        )?;
+    }
+    let mut files = Vec::with_capacity(pods);
     for i in 0..pods {
         let namespace = format!("tenant-{:03}", i % namespaces.max(1));
         let pod = pod(&namespace, i, nodes);
@@ -93,8 +127,9 @@ pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<(), Ben
             .join(&namespace)
             .join(format!("{name}.json"));
         write(&path, &serde_json::to_vec(&pod)?)?;
+        files.push(path);
     }
-    Ok(())
+    Ok(files)
 }
 
 /// Writes the ConfigMaps of [`ECHO_SIZES`] into `root` as one `kubectl get -o json` list.
@@ -124,15 +159,28 @@ mod tests {
     #[test]
     fn generated_pods_load_as_pods() {
         let dir = tempfile::tempdir().unwrap();
-        write_pods(dir.path(), 30, 3).unwrap();
+        let files = write_pods(dir.path(), 30, 3).unwrap();
         write_echo_bodies(dir.path()).unwrap();
+        assert_eq!(files.len(), 30);
         let snapshot = wagather_snapshot::Snapshot::load(dir.path()).unwrap();
-        assert_eq!(snapshot.object_count(), 30 + ECHO_SIZES.len());
+        assert_eq!(
+            snapshot.object_count(),
+            30 + node_count(30) + ECHO_SIZES.len()
+        );
         let file = dir
             .path()
             .join("config/pod/tenant-001/app-00001-7d9f8b6c5-x0001.json");
         let pod: k8s_openapi::api::core::v1::Pod =
             serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
         assert_eq!(pod.metadata.namespace.as_deref(), Some("tenant-001"));
+        // Every pod runs on a node of the snapshot.
+        let node = pod.spec.unwrap().node_name.unwrap();
+        let file = dir.path().join("config/node").join(format!("{node}.json"));
+        let node: k8s_openapi::api::core::v1::Node =
+            serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        assert_eq!(
+            node.metadata.labels.unwrap()["topology.kubernetes.io/zone"],
+            "zone-1"
+        );
     }
 }

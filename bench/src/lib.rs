@@ -1,33 +1,23 @@
 //! wagather's benchmark suite.
 //!
-//! The benchmarks themselves are `benches/micro.rs` (criterion: loading, instantiation, one
-//! request round trip) and `benches/suite.rs` (a bench binary: component sizes, wasm vs native
-//! gathers, decoding inside the guest, peak memory of a whole host process). `cargo xtask bench`
-//! runs them with the other crates' benchmarks and writes `BENCHMARKS.md`.
+//! The benchmarks are one bench binary, `benches/suite/main.rs`, measuring with
+//! `wagather-figures` (why one binary and not criterion: that crate's documentation). It writes
+//! its figures as data; `cargo xtask bench` renders them into `BENCHMARKS.md`.
 //!
-//! This library holds what they share: where the guests are and how they are built, the
-//! generated snapshots, the native twins of the example gatherers (the same gatherers written
-//! with `kube::Api` in the host process), and small statistics.
+//! This library holds what the benchmarks share and what their tests check: the example
+//! gatherers, the generated snapshots, the native twins of the example gatherers (the same
+//! gatherers written with `kube::Api` in the host process), and reading a process's memory.
+//! The guests come from `wagather-guests`, built once for the whole workspace.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod data;
 pub mod native;
-pub mod stats;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Why a benchmark could not set itself up.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    /// Building a guest with cargo failed.
-    #[error("building guest {package} failed: {reason}")]
-    Build {
-        /// The guest's package.
-        package: String,
-        /// What cargo said or why it could not start.
-        reason: String,
-    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -54,6 +44,9 @@ pub enum BenchError {
         /// Why.
         reason: String,
     },
+    /// A component is not a readable WebAssembly binary.
+    #[error("not a readable component: {0}")]
+    Wasm(#[from] wasmparser::BinaryReaderError),
 }
 
 /// The workspace root (the parent of this crate).
@@ -63,67 +56,19 @@ pub fn workspace() -> PathBuf {
         .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
 }
 
-/// The cargo target directory benchmarks run in (`CARGO_TARGET_DIR`, else `target/`).
-pub fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => workspace().join(dir),
-        None => workspace().join("target"),
-    }
+/// The example gatherers (the guests under `examples/`): package name and component, sorted
+/// by name.
+pub fn examples() -> Vec<(&'static str, &'static str)> {
+    let root = workspace().join("examples");
+    wagather_guests::ALL
+        .iter()
+        .copied()
+        .filter(|(package, _)| root.join(package).join("Cargo.toml").is_file())
+        .collect()
 }
 
-/// The example gatherers whose sizes and runs are measured.
-pub const EXAMPLE_GUESTS: [&str; 2] = ["cluster-operators", "pod-inventory"];
-
-/// The guest that measures round trips and decoding from inside.
+/// The guest that measures round trips, decoding and record streaming from inside.
 pub const ECHO_GUEST: &str = "test-guest-bench-echo";
-
-/// Where cargo puts the release component of guest `package`.
-pub fn guest_path(package: &str) -> PathBuf {
-    guest_path_in(&target_dir(), package)
-}
-
-fn guest_path_in(target: &Path, package: &str) -> PathBuf {
-    target
-        .join("wasm32-wasip2/release")
-        .join(format!("{}.wasm", package.replace('-', "_")))
-}
-
-/// Builds the guests `packages` for `wasm32-wasip2` in release (the profile they ship with) and
-/// returns their component paths, in order.
-pub fn build_guests(packages: &[&str]) -> Result<Vec<PathBuf>, BenchError> {
-    build_guests_in(&target_dir(), &[], packages)
-}
-
-/// Like [`build_guests`], into the target directory `target` and with extra cargo arguments
-/// (e.g. `--config profile.release.opt-level=3` to try another profile).
-pub fn build_guests_in(
-    target: &Path,
-    extra: &[&str],
-    packages: &[&str],
-) -> Result<Vec<PathBuf>, BenchError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2"])
-        .args(extra)
-        .current_dir(workspace())
-        .env("CARGO_TARGET_DIR", target);
-    for package in packages {
-        command.args(["-p", package]);
-    }
-    let joined = packages.join(", ");
-    let status = command.status().map_err(|e| BenchError::Build {
-        package: joined.clone(),
-        reason: format!("could not run cargo: {e}"),
-    })?;
-    if !status.success() {
-        return Err(BenchError::Build {
-            package: joined,
-            reason: format!("cargo exited with {status}"),
-        });
-    }
-    Ok(packages.iter().map(|p| guest_path_in(target, p)).collect())
-}
 
 /// Runs `gatherer` once under `limits` with `config`, collecting its records; panics with the
 /// run's problems when it did not complete cleanly (a benchmark of a failing run measures
@@ -154,15 +99,40 @@ pub async fn run(
     (report, records)
 }
 
-/// Peak resident set size (`VmHWM`) of this process in bytes, from `/proc/self/status` (Linux).
-pub fn peak_rss() -> Option<u64> {
+fn status_field(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<u64>().ok())
         .map(|kb| kb * 1024)
+}
+
+/// Peak resident set size (`VmHWM`) of this process in bytes, from `/proc/self/status` (Linux).
+pub fn peak_rss() -> Option<u64> {
+    status_field("VmHWM:")
+}
+
+/// Resident set size (`VmRSS`) of this process in bytes (Linux).
+pub fn rss() -> Option<u64> {
+    status_field("VmRSS:")
+}
+
+/// The largest core module nested in `component` (the gatherer's own code; the others are
+/// WASI adapter shims).
+pub fn largest_core_module(component: &[u8]) -> Result<&[u8], BenchError> {
+    let mut largest: &[u8] = &[];
+    for payload in wasmparser::Parser::new(0).parse_all(component) {
+        if let wasmparser::Payload::ModuleSection {
+            unchecked_range, ..
+        } = payload?
+            && unchecked_range.len() > largest.len()
+        {
+            largest = &component[unchecked_range];
+        }
+    }
+    Ok(largest)
 }
 
 #[cfg(test)]
@@ -170,19 +140,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn guest_paths_use_the_crate_name() {
-        let path = guest_path("pod-inventory");
-        assert!(
-            path.ends_with("wasm32-wasip2/release/pod_inventory.wasm"),
-            "{}",
-            path.display()
-        );
+    fn the_examples_are_the_guests_under_examples() {
+        let names: Vec<&str> = examples().iter().map(|(name, _)| *name).collect();
+        assert!(names.contains(&"cluster-operators"), "{names:?}");
+        assert!(names.contains(&"pod-inventory"), "{names:?}");
+        assert!(!names.contains(&ECHO_GUEST), "{names:?}");
+        assert!(wagather_guests::path(ECHO_GUEST).is_some());
     }
 
     #[test]
-    fn peak_rss_is_read() {
+    fn memory_is_read() {
+        // Resident memory first: other test threads may allocate between the two reads, and
+        // the peak read after it can only have grown since.
+        let now = rss().expect("VmRSS in /proc/self/status");
         let peak = peak_rss().expect("VmHWM in /proc/self/status");
-        // A test binary is at least a few MiB resident.
-        assert!(peak > 1 << 20, "{peak}");
+        // A test binary is at least a few MiB resident, and never above its peak.
+        assert!(now > 1 << 20, "{now}");
+        assert!(peak >= now, "{peak} < {now}");
+    }
+
+    #[test]
+    fn the_largest_core_module_is_the_gatherer() {
+        let component = std::fs::read(wagather_guests::CLUSTER_OPERATORS).unwrap();
+        let core = largest_core_module(&component).unwrap();
+        assert_eq!(&core[..4], b"\0asm");
+        // Most of the component is the gatherer's module; the shims are small.
+        assert!(
+            core.len() * 2 > component.len(),
+            "{} of {}",
+            core.len(),
+            component.len()
+        );
+        assert!(largest_core_module(b"not wasm").is_err());
     }
 }

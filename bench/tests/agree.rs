@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use wagather_bench::{ECHO_GUEST, build_guests, data, native, workspace};
+use wagather_bench::{ECHO_GUEST, data, native, workspace};
 use wagather_host::{ApiEndpoint, Limits, LoadedGatherer, Record, Runtime, RuntimeOptions};
 use wagather_snapshot::{Snapshot, SnapshotServer};
 
@@ -19,8 +19,8 @@ async fn serve(root: &Path) -> (SnapshotServer, kube::Client) {
 }
 
 fn load(runtime: &Runtime, package: &str) -> LoadedGatherer {
-    let paths = build_guests(&[package]).unwrap();
-    runtime.load(&paths[0]).unwrap()
+    let path = wagather_guests::path(package).unwrap();
+    runtime.load(Path::new(path)).unwrap()
 }
 
 async fn run(
@@ -127,5 +127,39 @@ async fn bench_echo_receives_every_body_byte_and_decodes_every_pod() {
         pages.iter().map(|p| p.len() as u64).sum::<u64>()
     );
     assert!(timings.typed_ns > 0 && timings.slim_ns > 0 && timings.request_ns > 0);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_leave_the_guest_as_it_writes_them() {
+    let runtime = Runtime::new(RuntimeOptions::default()).unwrap();
+    let echo = load(&runtime, ECHO_GUEST);
+    let (server, api) = serve(&workspace().join("testdata/insights-archive-sample")).await;
+    let limits = Limits {
+        max_records: u32::MAX,
+        max_total_record_bytes: u64::MAX,
+        ..Limits::default()
+    };
+    let mut peaks = Vec::new();
+    for count in [16u64, 512] {
+        let config = [
+            ("mode".to_owned(), "records".to_owned()),
+            ("count".to_owned(), count.to_string()),
+            ("size".to_owned(), (64 << 10).to_string()),
+        ];
+        let (report, records) = wagather_bench::run(&runtime, &echo, &api, &limits, &config).await;
+        assert_eq!(records.len() as u64, count);
+        assert_eq!(records[1].name, "records/1");
+        assert_eq!(records[1].data.len(), 64 << 10);
+        peaks.push(report.metrics.peak_memory_bytes);
+    }
+    // 32 MiB written: had the guest kept its records until the end, it would hold them all.
+    assert!(peaks[0] > 0);
+    assert!(
+        peaks[1] < peaks[0] + (4 << 20),
+        "writing 1 MiB of records the guest held {} bytes, writing 32 MiB {}",
+        peaks[0],
+        peaks[1]
+    );
     server.shutdown().await;
 }

@@ -6,6 +6,10 @@
 //! `test-guests/`. They are built for `wasm32-wasip2` in release, into their own target
 //! directory (`<target>/guests`): the build script runs inside an outer cargo that holds the
 //! main target directory's lock, so a nested build there would wait for itself.
+//!
+//! A [`Variant`] builds them with other settings (the benchmarks compare the release profile
+//! with one optimized for size) into a subdirectory of their own, `<target>/guests/variants/
+//! <name>`, so that the components tests and benchmarks use stay as they ship.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,12 +46,28 @@ pub fn target_dir(workspace: &Path) -> PathBuf {
     base.join("guests")
 }
 
-/// Where the component of `package` lands.
-pub fn component_path(workspace: &Path, package: &str) -> PathBuf {
-    target_dir(workspace)
+/// Where cargo puts the component of `package` built into `target`.
+fn component_in(target: &Path, package: &str) -> PathBuf {
+    target
         .join(TARGET)
         .join("release")
         .join(format!("{}.wasm", package.replace('-', "_")))
+}
+
+/// A build of the guests with settings other than the ones they ship with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variant<'a> {
+    /// Names the build and its target directory, `<target>/guests/variants/<name>`.
+    pub name: &'a str,
+    /// Arguments added to `cargo build`, e.g. `["--config", "profile.release.opt-level=\"s\""]`.
+    pub cargo_args: &'a [&'a str],
+}
+
+impl Variant<'_> {
+    /// The target directory of this variant.
+    pub fn target_dir(&self, workspace: &Path) -> PathBuf {
+        target_dir(workspace).join("variants").join(self.name)
+    }
 }
 
 /// `cargo`: the one running us, so `+toolchain` overrides carry through.
@@ -138,7 +158,21 @@ pub fn check_target() -> Result<(), String> {
 /// Builds `packages` (every guest when empty) and returns their components. `quiet` keeps
 /// cargo's progress off the terminal (a build script's output is captured anyway).
 pub fn build(workspace: &Path, packages: &[String], quiet: bool) -> Result<Vec<Guest>, String> {
+    build_variant(workspace, packages, quiet, None)
+}
+
+/// Like [`build`], as `variant` when there is one.
+pub fn build_variant(
+    workspace: &Path,
+    packages: &[String],
+    quiet: bool,
+    variant: Option<&Variant<'_>>,
+) -> Result<Vec<Guest>, String> {
     check_target()?;
+    let target = match variant {
+        Some(variant) => variant.target_dir(workspace),
+        None => target_dir(workspace),
+    };
     let packages = if packages.is_empty() {
         guest_packages(workspace)?
     } else {
@@ -154,7 +188,8 @@ pub fn build(workspace: &Path, packages: &[String], quiet: bool) -> Result<Vec<G
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--target", TARGET, "--manifest-path"])
         .arg(workspace.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target_dir(workspace));
+        .args(variant.map_or(&[][..], |v| v.cargo_args))
+        .env("CARGO_TARGET_DIR", &target);
     if quiet {
         cmd.arg("--quiet");
     }
@@ -173,7 +208,7 @@ pub fn build(workspace: &Path, packages: &[String], quiet: bool) -> Result<Vec<G
     packages
         .into_iter()
         .map(|package| {
-            let path = component_path(workspace, &package);
+            let path = component_in(&target, &package);
             if path.is_file() {
                 Ok(Guest { package, path })
             } else {

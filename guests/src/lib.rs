@@ -46,4 +46,20 @@ mod tests {
             Some(super::CLUSTER_OPERATORS)
         );
     }
+
+    #[test]
+    fn a_variant_builds_beside_the_shipped_guests() {
+        let workspace = std::path::Path::new("/ws");
+        let variant = super::build::Variant {
+            name: "opt-level-s",
+            cargo_args: &[],
+        };
+        let shipped = super::build::target_dir(workspace);
+        let dir = variant.target_dir(workspace);
+        assert!(dir.starts_with(&shipped), "{}", dir.display());
+        assert!(dir.ends_with("variants/opt-level-s"), "{}", dir.display());
+        // cargo writes `<dir>/wasm32-wasip2/release/*.wasm`; the shipped components are in
+        // `<shipped>/wasm32-wasip2/release`, apart.
+        assert!(!dir.starts_with(shipped.join(super::build::TARGET)));
+    }
 }

@@ -2,14 +2,13 @@
 //! an https conditional GET answered 304 (TLS with a self-signed certificate, a new connection per
 //! check as the test server closes each one), an OCI HEAD of an unchanged tag on Debian's
 //! docker-registry (plain HTTP), and a local file re-hashed. Run with
-//! `cargo bench -p wagather-source --bench update_check`.
+//! `cargo bench -p wagather-source --bench update_check`; it writes its figures as data
+//! (`wagather-figures`), which `cargo xtask bench` renders into BENCHMARKS.md.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::time::Duration;
-
-use criterion::{Criterion, criterion_group, criterion_main};
+use wagather_figures::Harness;
 use wagather_source::{FetchOptions, Fetcher, PushOptions, Source, Update, push};
 
 fn unchanged(update: Update) {
@@ -19,10 +18,14 @@ fn unchanged(update: Update) {
     );
 }
 
-fn bench(c: &mut Criterion) {
+fn main() {
+    let mut harness = Harness::from_args(env!("CARGO_PKG_NAME"), "update_check");
+    harness.group("update_check", bench);
+    harness.finish();
+}
+
+fn bench(group: &mut wagather_figures::Group<'_>) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let mut group = c.benchmark_group("update_check");
-    group.measurement_time(Duration::from_secs(5));
 
     // https: 304 to If-None-Match.
     let server = rt.block_on(common::HttpsServer::start());
@@ -44,14 +47,16 @@ fn bench(c: &mut Criterion) {
         Update::New(f) => f.revision,
         Update::Unchanged(_) => unreachable!(),
     };
-    group.bench_function("https_conditional_get_304", |b| {
-        b.iter(|| {
+    group.time(
+        "update_check/https_conditional_get_304",
+        "an https update check answered 304 Not Modified (a new TLS connection per check)",
+        || {
             unchanged(
                 rt.block_on(fetcher.check(&src, Some(&current)))
                     .expect("check"),
             )
-        })
-    });
+        },
+    );
 
     // OCI: HEAD of a tag that did not move.
     let reg = common::Registry::start();
@@ -75,14 +80,16 @@ fn bench(c: &mut Criterion) {
         Update::New(f) => f.revision,
         Update::Unchanged(_) => unreachable!(),
     };
-    group.bench_function("oci_head_unchanged_tag", |b| {
-        b.iter(|| {
+    group.time(
+        "update_check/oci_head_unchanged_tag",
+        "an OCI update check: HEAD of a tag that did not move, on a registry over plain HTTP",
+        || {
             unchanged(
                 rt.block_on(fetcher.check(&src, Some(&current)))
                     .expect("check"),
             )
-        })
-    });
+        },
+    );
 
     // File: read and re-hash.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -93,16 +100,14 @@ fn bench(c: &mut Criterion) {
         Update::New(f) => f.revision,
         Update::Unchanged(_) => unreachable!(),
     };
-    group.bench_function("file_rehash_unchanged", |b| {
-        b.iter(|| {
+    group.time(
+        "update_check/file_rehash_unchanged",
+        "a file update check: the component read and hashed again, unchanged",
+        || {
             unchanged(
                 rt.block_on(fetcher.check(&src, Some(&current)))
                     .expect("check"),
             )
-        })
-    });
-    group.finish();
+        },
+    );
 }
-
-criterion_group!(benches, bench);
-criterion_main!(benches);

@@ -85,6 +85,15 @@ fn decode(base: &str) -> Result<(), String> {
     write("decode", &data)
 }
 
+/// Writes `count` raw records `records/<i>` of `size` bytes, all from one buffer.
+fn records(count: u64, size: usize) -> Result<(), String> {
+    let data: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+    for i in 0..count {
+        write(&format!("records/{i}"), &data)?;
+    }
+    Ok(())
+}
+
 impl Guest for BenchEcho {
     fn gather(config: Vec<(String, String)>) -> Result<(), GatherError> {
         let path = setting(&config, "path").unwrap_or("/api/v1/pods");
@@ -96,7 +105,15 @@ impl Guest for BenchEcho {
                 echo(path, count)
             }
             Some("decode") => decode(path),
-            other => Err(format!("unknown mode {other:?} (echo or decode)")),
+            Some("records") => {
+                let number = |key| {
+                    setting(&config, key)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(1)
+                };
+                records(number("count"), number("size") as usize)
+            }
+            other => Err(format!("unknown mode {other:?} (echo, decode or records)")),
         };
         result.map_err(GatherError::Other)
     }

@@ -9,6 +9,8 @@
 //!   `continue`) and times, per page inside the guest, the request, decoding the page into typed
 //!   k8s-openapi `Pod`s ([`PodList`]), and decoding it into the few fields a pod summary needs
 //!   ([`SlimPodList`]). Returns a raw record `decode` holding [`DecodeTimings`] as JSON.
+//! - `mode=records`, `count=<n>`, `size=<bytes>`: writes n raw records `records/<i>` of `size`
+//!   bytes each from one buffer, for the host to measure what the guest holds while it writes.
 //!
 //! The types and the decoding functions are compiled on every target so that the suite decodes
 //! the same bytes natively with the same code.

@@ -1,15 +1,14 @@
-//! Cost of the request policy per guest request.
-//!
-//! `cargo bench -p wagather-bench --bench policy`; part of `cargo xtask bench`.
+//! `policy`: `GatherPolicy::check` of one guest request, against a ten-read manifest with an
+//! operator restriction (the size of a busy Insights gatherer's), each request with an
+//! `Accept` header.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
 use wagather_contract::ReadRule;
+use wagather_figures::Group;
 use wagather_host::policy::{GatherPolicy, GuestRequest, HostPolicy};
 
 fn policy() -> GatherPolicy {
-    // A manifest the size of a busy Insights gatherer.
     let reads: Vec<ReadRule> = [
         "config.openshift.io/v1/clusteroperators",
         "config.openshift.io/v1/clusterversions",
@@ -35,46 +34,41 @@ fn policy() -> GatherPolicy {
     GatherPolicy::new("bench", &reads, &host)
 }
 
-fn bench(c: &mut Criterion) {
+pub fn run(g: &mut Group<'_>) {
     let policy = policy();
     let accept = vec![("Accept".to_owned(), "application/json".to_owned())];
-    let cases = [
+    for (name, path, allowed) in [
         (
             "allowed_list",
             "/apis/config.openshift.io/v1/clusteroperators?limit=500",
-            &accept,
+            true,
         ),
         (
             "allowed_namespaced_log",
             "/api/v1/namespaces/openshift-monitoring/pods/prometheus-k8s-0/log?container=prometheus&tailLines=100",
-            &accept,
+            true,
         ),
         (
             "denied_secrets",
             "/api/v1/namespaces/openshift-config/secrets",
-            &accept,
+            false,
         ),
         (
             "denied_dotdot",
             "/api/v1/namespaces/x/%2e%2e/secrets",
-            &accept,
+            false,
         ),
-    ];
-    let mut group = c.benchmark_group("policy_check");
-    for (name, path, headers) in cases {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let req = GuestRequest {
-                    method: "GET",
-                    path_and_query: black_box(path),
-                    headers: black_box(headers),
-                };
-                black_box(policy.check(&req)).is_ok()
-            });
-        });
+    ] {
+        let request = || GuestRequest {
+            method: "GET",
+            path_and_query: black_box(path),
+            headers: black_box(&accept),
+        };
+        assert_eq!(policy.check(&request()).is_ok(), allowed, "{path}");
+        g.time(
+            &format!("policy_check/{name}"),
+            &format!("`GatherPolicy::check` of `GET {path}`"),
+            || policy.check(&request()).is_ok(),
+        );
     }
-    group.finish();
 }
-
-criterion_group!(benches, bench);
-criterion_main!(benches);
