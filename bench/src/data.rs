@@ -132,6 +132,157 @@ pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<Vec<Pat
     Ok(files)
 }
 
+/// The size of a generated cluster ([`write_cluster`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClusterSize {
+    /// Nodes the pods run on.
+    pub nodes: usize,
+    /// Pods, spread over the namespaces.
+    pub pods: usize,
+    /// Namespaces; every tenth is a platform one (`openshift-*`).
+    pub namespaces: usize,
+    /// Warning events per namespace, about its pods.
+    pub events: usize,
+    /// ConfigMaps per namespace; the first holds a PEM certificate.
+    pub config_maps: usize,
+}
+
+impl ClusterSize {
+    /// The large cluster of the catalog benchmark: 1,000 nodes, 10,000 pods in 200
+    /// namespaces, 20 events and 5 ConfigMaps in each.
+    pub const LARGE: ClusterSize = ClusterSize {
+        nodes: 1_000,
+        pods: 10_000,
+        namespaces: 200,
+        events: 20,
+        config_maps: 5,
+    };
+
+    /// A tenth of [`ClusterSize::LARGE`], for quick runs.
+    pub const TENTH: ClusterSize = ClusterSize {
+        nodes: 100,
+        pods: 1_000,
+        namespaces: 20,
+        events: 20,
+        config_maps: 5,
+    };
+
+    /// The sizes as words.
+    pub fn label(&self) -> String {
+        format!(
+            "{} nodes, {} pods in {} namespaces, {} events and {} ConfigMaps per namespace",
+            self.nodes, self.pods, self.namespaces, self.events, self.config_maps
+        )
+    }
+
+    /// The name of namespace `k`: a tenth are platform namespaces, which some gatherers
+    /// single out.
+    pub fn namespace(k: usize) -> String {
+        if k.is_multiple_of(10) {
+            format!("openshift-bench-{k:03}")
+        } else {
+            format!("tenant-{k:03}")
+        }
+    }
+}
+
+/// Writes a cluster of `size` into `root`, over whatever is there already (the catalog
+/// benchmark puts it over a copy of the bundled Insights sample): nodes and pods in the
+/// Insights layout, and the namespaces, their events and ConfigMaps as `kubectl get -o json`
+/// lists. The events are recent (the last half hour before `now`), as a gatherer keeping the
+/// last gather interval's events would want them.
+pub fn write_cluster(
+    root: &Path,
+    size: ClusterSize,
+    now: jiff::Timestamp,
+) -> Result<(), BenchError> {
+    for i in 0..size.nodes {
+        write(
+            &root
+                .join("config/node")
+                .join(format!("{}.json", node_name(i))),
+            &serde_json::to_vec(&node(i))?,
+        )?;
+    }
+    let namespaces = size.namespaces.max(1);
+    let mut pods_of: Vec<Vec<String>> = vec![Vec::new(); namespaces];
+    for i in 0..size.pods {
+        let k = i % namespaces;
+        let namespace = ClusterSize::namespace(k);
+        let pod = pod(&namespace, i, size.nodes.max(1));
+        let name = pod["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        write(
+            &root
+                .join("config/pod")
+                .join(&namespace)
+                .join(format!("{name}.json")),
+            &serde_json::to_vec(&pod)?,
+        )?;
+        pods_of[k].push(name);
+    }
+    let ago = |minutes: i64| {
+        (now - jiff::SignedDuration::from_mins(minutes))
+            .round(jiff::Unit::Second)
+            .unwrap_or(now)
+            .to_string()
+    };
+    let (mut namespace_items, mut event_items, mut map_items) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for (k, pods) in pods_of.iter().enumerate() {
+        let namespace = ClusterSize::namespace(k);
+        namespace_items.push(json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": namespace, "uid": format!("5e000000-0000-4000-8000-{k:012}"),
+                         "creationTimestamp": "2024-04-01T00:00:00Z"},
+            "status": {"phase": "Active"}
+        }));
+        for e in 0..size.events {
+            let pod = pods.get(e % pods.len().max(1)).cloned().unwrap_or_default();
+            event_items.push(json!({
+                "apiVersion": "v1", "kind": "Event",
+                "metadata": {"name": format!("{pod}.{e:04x}"), "namespace": namespace,
+                             "uid": format!("e0000000-0000-4000-8000-{k:06}{e:06}")},
+                "involvedObject": {"kind": "Pod", "namespace": namespace, "name": pod, "apiVersion": "v1"},
+                "reason": if e % 2 == 0 { "BackOff" } else { "Unhealthy" },
+                "message": "Back-off restarting failed container app in pod",
+                "type": "Warning", "count": e + 1,
+                "firstTimestamp": ago(60), "lastTimestamp": ago((e % 30) as i64 + 1),
+                "source": {"component": "kubelet"}
+            }));
+        }
+        for c in 0..size.config_maps {
+            let mut data = json!({
+                "app.properties": format!("mode=production\nreplicas={c}\nnamespace={namespace}\n"),
+            });
+            if c == 0 {
+                data["ca-bundle.crt"] = json!(format!(
+                    "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                    "MIIDdzCCAl+gAwIBAgIEbench".repeat(8)
+                ));
+            }
+            map_items.push(json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": format!("app-config-{c}"), "namespace": namespace},
+                "data": data
+            }));
+        }
+    }
+    for (file, items) in [
+        ("bench-namespaces.json", namespace_items),
+        ("bench-events.json", event_items),
+        ("bench-configmaps.json", map_items),
+    ] {
+        write(
+            &root.join(file),
+            &serde_json::to_vec(&json!({"apiVersion": "v1", "kind": "List", "items": items}))?,
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes the ConfigMaps of [`ECHO_SIZES`] into `root` as one `kubectl get -o json` list.
 pub fn write_echo_bodies(root: &Path) -> Result<(), BenchError> {
     let items: Vec<Value> = ECHO_SIZES
@@ -155,6 +306,39 @@ pub fn write_echo_bodies(root: &Path) -> Result<(), BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_cluster_loads_with_every_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = ClusterSize {
+            nodes: 4,
+            pods: 50,
+            namespaces: 11,
+            events: 3,
+            config_maps: 2,
+        };
+        let now: jiff::Timestamp = "2026-06-01T12:00:00Z".parse().unwrap();
+        write_cluster(dir.path(), size, now).unwrap();
+        let snapshot = wagather_snapshot::Snapshot::load(dir.path()).unwrap();
+        assert!(snapshot.warnings().is_empty(), "{:?}", snapshot.warnings());
+        // Nodes, pods, then per namespace the namespace, its events and ConfigMaps.
+        assert_eq!(snapshot.object_count(), 4 + 50 + 11 * (1 + 3 + 2));
+        let events: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("bench-events.json")).unwrap())
+                .unwrap();
+        let first = &events["items"][0];
+        assert_eq!(first["metadata"]["namespace"], "openshift-bench-000");
+        assert_eq!(first["lastTimestamp"], "2026-06-01T11:59:00Z");
+        // An event is about a pod of its namespace.
+        let pod = first["involvedObject"]["name"].as_str().unwrap();
+        assert!(
+            dir.path()
+                .join("config/pod/openshift-bench-000")
+                .join(format!("{pod}.json"))
+                .is_file(),
+            "{pod}"
+        );
+    }
 
     #[test]
     fn generated_pods_load_as_pods() {

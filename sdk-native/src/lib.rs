@@ -72,9 +72,16 @@ pub enum NativeError {
 
 /// Answers a gatherer's requests from a real API server through `kube::Client`.
 pub struct NativeTransport {
-    runtime: tokio::runtime::Runtime,
+    runtime: Exec,
     client: kube::Client,
     manifest: Option<Manifest>,
+}
+
+/// Where a transport's requests run: a runtime of its own, or one it shares with the client
+/// it was given.
+enum Exec {
+    Owned(tokio::runtime::Runtime),
+    Shared(tokio::runtime::Handle),
 }
 
 impl std::fmt::Debug for NativeTransport {
@@ -124,6 +131,18 @@ impl NativeTransport {
         NativeTransport::with_config(runtime()?, Config::new(uri))
     }
 
+    /// A client made elsewhere, on the multi-threaded runtime `runtime` (the one it was
+    /// created in, which must keep running). Transports on several threads can share one
+    /// client and its connections this way, as gatherers in one host share its client; the
+    /// threads must not be the runtime's own.
+    pub fn with_client(client: kube::Client, runtime: tokio::runtime::Handle) -> NativeTransport {
+        NativeTransport {
+            runtime: Exec::Shared(runtime),
+            client,
+            manifest: None,
+        }
+    }
+
     fn with_config(
         runtime: tokio::runtime::Runtime,
         config: Config,
@@ -134,7 +153,7 @@ impl NativeTransport {
             kube::Client::try_from(config).map_err(NativeError::Client)?
         };
         Ok(NativeTransport {
-            runtime,
+            runtime: Exec::Owned(runtime),
             client,
             manifest: None,
         })
@@ -207,12 +226,14 @@ impl Transport for NativeTransport {
                 ),
             });
         }
-        self.runtime
-            .block_on(self.fetch(request))
-            .map_err(|reason| Error::Transport {
-                path: request.path_and_query.clone(),
-                reason,
-            })
+        let response = match &self.runtime {
+            Exec::Owned(runtime) => runtime.block_on(self.fetch(request)),
+            Exec::Shared(handle) => handle.block_on(self.fetch(request)),
+        };
+        response.map_err(|reason| Error::Transport {
+            path: request.path_and_query.clone(),
+            reason,
+        })
     }
 }
 
@@ -285,6 +306,33 @@ mod tests {
         assert!(
             received.starts_with("GET /api/v1/nodes?limit=500 HTTP/1.1\r\n"),
             "{received}"
+        );
+    }
+
+    /// A transport with a client made on a runtime that it does not run on (the runtime's
+    /// workers drive the connection, the calling thread waits).
+    #[test]
+    fn a_shared_client_answers_from_another_thread() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (url, server) = serve_once("200 OK", r#"{"kind":"NodeList","items":[]}"#);
+        let client = {
+            let _entered = runtime.enter();
+            kube::Client::try_from(Config::new(url.parse().unwrap())).unwrap()
+        };
+        let handle = runtime.handle().clone();
+        let response = std::thread::spawn(move || {
+            NativeTransport::with_client(client, handle).send(&Request::get("/api/v1/nodes"))
+        })
+        .join()
+        .unwrap()
+        .unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, br#"{"kind":"NodeList","items":[]}"#);
+        assert!(
+            server
+                .join()
+                .unwrap()
+                .starts_with("GET /api/v1/nodes HTTP/1.1\r\n")
         );
     }
 

@@ -31,7 +31,9 @@ pub struct FetchOptions {
     /// check forever. (oci-client has no such knob; registries get the two above.)
     pub total_timeout: Duration,
     /// Largest component accepted, in bytes. Enforced on the announced size and while reading,
-    /// so no more than this is ever held in memory for one download.
+    /// so no more than this is ever held in memory for one download. The default, 64 MiB,
+    /// leaves room for the components that carry a language runtime: a Python gatherer built
+    /// with componentize-py is about 19 MB, a JavaScript one about 12 MB.
     pub max_bytes: u64,
     /// PEM certificates trusted as roots in addition to the system's, for https sources and
     /// registries (a private CA, or a test's self-signed certificate).
@@ -47,7 +49,7 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             total_timeout: Duration::from_secs(300),
-            max_bytes: 16 << 20,
+            max_bytes: 64 << 20,
             extra_roots_pem: Vec::new(),
             insecure_registries: Vec::new(),
         }

@@ -17,6 +17,8 @@
 //! | `memory` | peak memory of a host process per gather, and what a guest holds while it writes records |
 //! | `policy` | `GatherPolicy::check` per request |
 //! | `snapshot` | the snapshot server: loading snapshots, listing 10,000 pods |
+//! | `catalog` | the whole gatherer catalog: sizes, cold and cached start, a period as wasm and natively (time, peak memory) on the sample and a large cluster |
+//! | `service` | the service of `wagather run`, 1,000 periods of five gatherers: resident memory, open descriptors, period time |
 //!
 //! `cargo bench -p wagather-bench --bench suite [-- GROUP ...]` measures and writes
 //! `<target>/wagather-figures/full/wagather-bench.suite.json`; without `--bench` (as under
@@ -55,6 +57,7 @@
 //! fails when one wrote no figures.
 
 mod cache;
+mod catalog;
 mod decode;
 mod gather;
 mod instantiate;
@@ -63,6 +66,7 @@ mod memory;
 mod policy;
 mod polyglot;
 mod roundtrip;
+mod service;
 mod size;
 mod snapshot;
 mod work;
@@ -90,6 +94,8 @@ fn main() {
         Some("--child-gather") => return memory::child_gather(&args[2..]),
         Some("--child-serve") => return child_serve(&args[2..]),
         Some("--child-load") => return snapshot::child_load(&args[2..]),
+        Some("--child-catalog") => return catalog::child(&args[2..]),
+        Some("--child-service") => return service::child(&args[2..]),
         _ => {}
     }
     let mut h = Harness::from_args(env!("CARGO_PKG_NAME"), "suite");
@@ -113,6 +119,8 @@ fn main() {
     h.group("memory", |g| memory::run(g, &ctx));
     h.group("policy", policy::run);
     h.group("snapshot", |g| snapshot::run(g, &ctx));
+    h.group("catalog", |g| catalog::run(g, &ctx));
+    h.group("service", |g| service::run(g, &ctx));
     h.finish();
 }
 
@@ -243,7 +251,8 @@ impl Drop for Server {
     }
 }
 
-/// Starts a child serving `what` (`sample`, `echo` or `pods <count>`) and connects to it.
+/// Starts a child serving `what` (`sample`, `echo`, `pods <count>` or `cluster <sizes>`) and
+/// connects to it.
 fn serve(tokio: &tokio::runtime::Runtime, what: &[&str]) -> Server {
     use std::io::BufRead as _;
     let mut child = Command::new(std::env::current_exe().expect("this binary"))
@@ -278,12 +287,19 @@ fn child_serve(args: &[String]) {
             data::write_echo_bodies(dir.path()).expect("writing the bodies");
             dir.path().to_owned()
         }
+        [what, counts @ ..] if what == "cluster" => {
+            catalog::write_large(dir.path(), counts);
+            dir.path().to_owned()
+        }
         [what, count] if what == "pods" => {
             let count = count.parse().expect("pod count");
             data::write_pods(dir.path(), count, NAMESPACES).expect("writing pods");
             dir.path().to_owned()
         }
-        _ => panic!("usage: --child-serve sample | echo | pods <count>"),
+        _ => panic!(
+            "usage: --child-serve sample | echo | pods <count> | cluster <nodes> <pods> \
+             <namespaces> <events> <config maps>"
+        ),
     };
     let tokio = tokio::runtime::Runtime::new().expect("tokio");
     let snapshot = Arc::new(Snapshot::load(&root).expect("loading the snapshot"));

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use wagather_sdk::Manifest;
 use wagather_sdk::Output;
-use wagather_sdk_native::NativeTransport;
+pub use wagather_sdk_native::NativeTransport;
 
 /// One gatherer of the catalog.
 #[derive(Clone, Copy, Debug)]
@@ -155,8 +155,19 @@ pub fn run(
     config: &[(String, String)],
     enforce: bool,
 ) -> Result<Run> {
+    run_with(entry, target.transport()?, config, enforce)
+}
+
+/// Runs `entry` with `transport` (for example one sharing a client with other runs:
+/// [`NativeTransport::with_client`]) and `config`; with `enforce`, requests outside its
+/// declared reads are refused as the host refuses them.
+pub fn run_with(
+    entry: &Entry,
+    mut transport: NativeTransport,
+    config: &[(String, String)],
+    enforce: bool,
+) -> Result<Run> {
     let manifest = entry.parsed()?;
-    let mut transport = target.transport()?;
     if enforce {
         transport = transport.enforce(manifest.clone());
     }

@@ -20,7 +20,7 @@
 //! connect_timeout = "10s"
 //! read_timeout = "30s"
 //! total_timeout = "5m"
-//! max_bytes = "16MiB"
+//! max_bytes = "64MiB"
 //! ca_files = ["ca.pem"]                   # roots trusted besides the system's
 //! insecure_registries = ["127.0.0.1:5055"] # plain HTTP, per registry host:port
 //! trusted_keys = ["release.pub"]          # minisign public keys

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use wagather_host::{Runtime, RuntimeOptions};
+use wagather_host::{GathererSpec, Runtime, RuntimeOptions, load_all};
 
 #[test]
 fn compiled_component_is_cached_and_reused() {
@@ -50,6 +50,48 @@ fn compiled_component_is_cached_and_reused() {
     let third = runtime();
     third.load(component).expect("load after damage");
     assert_eq!(third.cache_stats().hits, 0);
+}
+
+/// `load_all` loads several components at once; what it returns is in the order it was given,
+/// a failed load included, and each load from a warm cache is a hit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_all_keeps_the_order_of_its_gatherers() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let runtime = Runtime::new(RuntimeOptions {
+        cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeOptions::default()
+    })
+    .expect("runtime");
+    let not_wasm = cache.path().join("not-a-component.wasm");
+    std::fs::write(&not_wasm, b"not wasm").expect("write");
+    let specs = [
+        GathererSpec::file(wagather_guests::CLUSTERCONFIG_VERSION),
+        GathererSpec::named("first-echo", wagather_guests::TEST_GUEST_BENCH_ECHO),
+        GathererSpec::file(&not_wasm),
+        GathererSpec::file(wagather_guests::CLUSTER_OPERATORS),
+        GathererSpec::file(wagather_guests::CLUSTERCONFIG_NODES),
+        GathererSpec::named("second-echo", wagather_guests::TEST_GUEST_BENCH_ECHO),
+    ];
+    let names = |planned: &[wagather_host::Planned]| {
+        planned
+            .iter()
+            .map(|p| (p.name.clone(), p.gatherer.is_ok()))
+            .collect::<Vec<_>>()
+    };
+    let expected = [
+        ("clusterconfig/version", true),
+        ("first-echo", true),
+        ("not-a-component", false),
+        ("cluster-operators", true),
+        ("clusterconfig/nodes", true),
+        ("second-echo", true),
+    ]
+    .map(|(name, ok)| (name.to_owned(), ok));
+    assert_eq!(names(&load_all(&runtime, &specs).await), expected);
+
+    let warm = runtime.cache_stats().hits;
+    assert_eq!(names(&load_all(&runtime, &specs).await), expected);
+    assert_eq!(runtime.cache_stats().hits - warm, 5, "five cached loads");
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
