@@ -166,15 +166,14 @@ pub async fn run(args: GatherArgs) -> Result<()> {
         server.shutdown().await;
     }
     let summary = summary?;
-    print!("{}", table(&summary.reports));
-    println!(
-        "{} gatherers loaded in {:.2} s, period {:.2} s",
+    crate::print_out(&format!(
+        "{}{} gatherers loaded in {:.2} s, period {:.2} s\narchive: {}\n",
+        table(&summary.reports),
         summary.reports.len(),
         loaded.as_secs_f64(),
-        (started.elapsed() - loaded).as_secs_f64()
-    );
-    println!("archive: {}", summary.archive.display());
-    Ok(())
+        (started.elapsed() - loaded).as_secs_f64(),
+        summary.archive.display()
+    ))
 }
 
 /// The reports as a table, one row per gatherer in the period's order, then every error under

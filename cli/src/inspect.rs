@@ -18,24 +18,31 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     let interface = component_interface(&bytes)
         .with_context(|| format!("could not inspect {}", file.display()))?;
-    println!("file:     {}", file.display());
-    println!("size:     {} bytes", bytes.len());
-    println!("digest:   {}", digest(&bytes));
+    let mut text = format!(
+        "file:     {}\nsize:     {} bytes\ndigest:   {}\n",
+        file.display(),
+        bytes.len(),
+        digest(&bytes)
+    );
     match wagather_host::read_manifest(&bytes) {
         Ok(manifest) => {
-            println!("manifest:");
-            println!("{}", serde_json::to_string_pretty(&manifest)?);
+            let json = serde_json::to_string_pretty(&manifest)?;
+            text.push_str(&format!("manifest:\n{json}\n"));
         }
-        Err(e) => println!("manifest: INVALID: {}", wagather_host::error_chain(&e)),
+        Err(e) => text.push_str(&format!(
+            "manifest: INVALID: {}\n",
+            wagather_host::error_chain(&e)
+        )),
     }
-    println!("imports:");
+    text.push_str("imports:\n");
     for import in &interface.imports {
-        println!("  {import}");
+        text.push_str(&format!("  {import}\n"));
     }
-    println!("exports:");
+    text.push_str("exports:\n");
     for export in &interface.exports {
-        println!("  {export}");
+        text.push_str(&format!("  {export}\n"));
     }
+    crate::print_out(&text)?;
     if interface.imports.is_empty() && interface.exports.is_empty() {
         bail!(
             "{} has no component imports or exports: is it a core module rather than a component?",

@@ -46,6 +46,22 @@ enum Command {
     ServeSnapshot(serve_snapshot::ServeArgs),
 }
 
+/// Writes `text` to standard output. A reader that stopped reading (`wagather inspect x.wasm |
+/// head`) is not an error: what it did not read it did not want.
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("could not write to standard output"))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()

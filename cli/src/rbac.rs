@@ -80,15 +80,11 @@ pub async fn run(args: RbacArgs) -> Result<()> {
         }
     };
     let rbac = rbac::rbac(&gatherers, &policy);
-    print!(
-        "{}",
-        rbac::render(
-            &rbac,
-            &RenderOptions {
-                name: args.name,
-                service_account: args.service_account,
-            }
-        )
-    );
-    Ok(())
+    crate::print_out(&rbac::render(
+        &rbac,
+        &RenderOptions {
+            name: args.name,
+            service_account: args.service_account,
+        },
+    ))
 }

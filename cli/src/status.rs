@@ -46,11 +46,10 @@ pub async fn run(args: StatusArgs) -> Result<()> {
         (None, None) => bail!("give --config or --url"),
     };
     if args.json {
-        println!("{}", String::from_utf8_lossy(&status.to_json()));
+        crate::print_out(&format!("{}\n", String::from_utf8_lossy(&status.to_json())))
     } else {
-        print!("{}", status.table());
+        crate::print_out(&status.table())
     }
-    Ok(())
 }
 
 async fn fetch(base: &str) -> Result<ServiceStatus> {

@@ -282,6 +282,25 @@ fn configuration_is_checked_against_the_catalog_s_manifest_names() {
     assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 0);
 }
 
+/// `wagather inspect x.wasm | head -1`: a reader that closes the pipe early ends the command
+/// quietly, as it ends `cat`, rather than with a panic.
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wagather"))
+        .args(["inspect", wagather_guests::CLUSTER_OPERATORS])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run wagather");
+    // Close the reading end before the command writes (it reads and parses the component
+    // first): its write then fails with a broken pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait for wagather");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn inspect_shows_the_manifest_and_the_contract_interfaces() {
     let output = Command::new(env!("CARGO_BIN_EXE_wagather"))
