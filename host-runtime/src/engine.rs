@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::cache::{self, CacheError, CacheStats};
+use crate::cache::{ArtifactCache, CacheError, CacheStats};
 use crate::limits::{self, Limits};
 use crate::state::{HostState, bindings};
 
@@ -29,8 +29,8 @@ const EPOCH_TICK: Duration = Duration::from_millis(1);
 /// Settings of a [`Runtime`].
 #[derive(Clone, Debug)]
 pub struct RuntimeOptions {
-    /// Where compiled components are cached (wasmtime's compilation cache, see
-    /// [`crate::cache`]); `None` compiles every time.
+    /// Where compiled components are cached (see [`crate::cache`]); `None` compiles every
+    /// time.
     pub cache_dir: Option<PathBuf>,
     /// The pooling instance allocator's settings; `None` allocates every
     /// instance on demand (a fresh mapping per run).
@@ -175,7 +175,7 @@ pub struct Runtime {
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<HostState>,
-    cache: Option<wasmtime::Cache>,
+    pub(crate) cache: Option<ArtifactCache>,
     /// The instance pool, and one permit per slot so that runs wait for a
     /// slot instead of failing to instantiate.
     pool: Option<(PoolOptions, Arc<Semaphore>)>,
@@ -187,7 +187,10 @@ pub(crate) struct Inner {
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
-            .field("cache", &self.inner.cache.as_ref().map(|c| c.directory()))
+            .field(
+                "cache",
+                &self.inner.cache.as_ref().map(ArtifactCache::directory),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -220,12 +223,15 @@ impl Runtime {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
-        let cache = options.cache_dir.as_deref().map(cache::open).transpose()?;
-        config.cache(cache.clone());
         if let Some(pool) = &options.pool {
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool.config()));
         }
         let engine = Engine::new(&config).map_err(engine_error)?;
+        let cache = options
+            .cache_dir
+            .as_deref()
+            .map(|dir| ArtifactCache::open(dir, &engine))
+            .transpose()?;
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
@@ -280,7 +286,7 @@ impl Runtime {
         self.inner
             .cache
             .as_ref()
-            .map(cache::stats)
+            .map(ArtifactCache::stats)
             .unwrap_or_default()
     }
 

@@ -199,13 +199,13 @@ impl Runtime {
         };
         let manifest =
             read_manifest(bytes).map_err(|e| fail(LoadStage::Manifest, e.to_string()))?;
-        let component =
-            wasmtime::component::Component::new(&self.inner.engine, bytes).map_err(|e| {
-                fail(
-                    LoadStage::Compile,
-                    format!("not a valid WebAssembly component: {e:#}"),
-                )
-            })?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let component = self.compile_named(&sha256, bytes).map_err(|e| {
+            fail(
+                LoadStage::Compile,
+                format!("not a valid WebAssembly component: {e:#}"),
+            )
+        })?;
         let world_error = |e: wasmtime::Error| {
             let cause = match other_contract(bytes) {
                 Some(found) => format!(
@@ -226,7 +226,7 @@ impl Runtime {
         Ok(LoadedGatherer {
             source: source.to_owned(),
             manifest,
-            digest: digest(bytes),
+            digest: format!("sha256:{sha256}"),
             size: bytes.len(),
             pre,
         })
@@ -237,7 +237,19 @@ impl Runtime {
     /// Compiles a component with this runtime's engine, through its compilation cache when it
     /// has one (benchmarks compare a runtime without one).
     pub fn compile(&self, bytes: &[u8]) -> wasmtime::Result<wasmtime::component::Component> {
-        wasmtime::component::Component::new(&self.inner.engine, bytes)
+        self.compile_named(&hex::encode(Sha256::digest(bytes)), bytes)
+    }
+
+    /// [`Runtime::compile`] of bytes whose SHA-256 is `sha256_hex`, which names the cache entry.
+    fn compile_named(
+        &self,
+        sha256_hex: &str,
+        bytes: &[u8],
+    ) -> wasmtime::Result<wasmtime::component::Component> {
+        match &self.inner.cache {
+            Some(cache) => cache.component(&self.inner.engine, sha256_hex, bytes),
+            None => wasmtime::component::Component::new(&self.inner.engine, bytes),
+        }
     }
 }
 

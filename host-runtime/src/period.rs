@@ -141,7 +141,7 @@ pub async fn gather_to_archive(
 /// is in the order of `gatherers`.
 ///
 /// Loading in parallel is what keeps a catalog's start short: each load from the cache
-/// decompresses and maps its own artifact, independently of the others (the `catalog`
+/// reads and deserializes its own artifact, independently of the others (the `catalog`
 /// benchmark group measures the whole catalog's start).
 pub async fn load_all(runtime: &Runtime, gatherers: &[GathererSpec]) -> Vec<Planned> {
     use futures_util::StreamExt as _;

@@ -1,9 +1,8 @@
-//! `cache`: the compiled-artifact cache the host uses, wasmtime's built-in compilation cache
-//! (a hit reads the entry, decompresses it and deserializes it), against what the host did
-//! before it: the compiled component serialized to a file, read back and deserialized
-//! (`Component::serialize`, then `unsafe Component::deserialize` of the bytes read). Both in
-//! the same engine, timed in interleaved rounds, for every example gatherer; and what each
-//! keeps on disk.
+//! `cache`: the compiled-artifact cache the host uses (`wagather_host::cache`: the component
+//! serialized to a file named by its SHA-256, read and deserialized), against wasmtime's
+//! built-in compilation cache, which the host used before (a hit hashes the bytes, reads the
+//! entry, decompresses and deserializes it). Each loads every example gatherer in an engine of
+//! the host's settings, timed in interleaved rounds; and what each keeps on disk.
 
 use std::path::Path;
 
@@ -14,7 +13,7 @@ use wasmtime::component::Component;
 
 use crate::Context;
 
-/// Bytes of the files under `dir`, wasmtime's statistics files left out.
+/// Bytes of the files under `dir`, wasmtime's statistics files aside.
 fn entry_bytes(dir: &Path) -> u64 {
     let mut total = 0;
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -28,72 +27,77 @@ fn entry_bytes(dir: &Path) -> u64 {
     total
 }
 
+/// An engine with the host's compilation settings and wasmtime's built-in cache in `dir`.
+fn builtin_engine(dir: &Path) -> wasmtime::Engine {
+    let mut cache = wasmtime::CacheConfig::new();
+    cache.with_directory(dir);
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.cache(Some(wasmtime::Cache::new(cache).expect("wasmtime's cache")));
+    wasmtime::Engine::new(&config).expect("engine")
+}
+
 pub fn run(g: &mut Group<'_>, _ctx: &Context) {
-    // A runtime of its own, so that its cache holds exactly what this group puts there.
-    let cache = tempfile::tempdir().expect("tempdir");
+    let host_dir = tempfile::tempdir().expect("tempdir");
     let runtime = Runtime::new(RuntimeOptions {
-        cache_dir: Some(cache.path().to_owned()),
+        cache_dir: Some(host_dir.path().to_owned()),
         ..RuntimeOptions::default()
     })
     .expect("runtime");
-    let files = tempfile::tempdir().expect("tempdir");
+    let builtin_dir = tempfile::tempdir().expect("tempdir");
+    let builtin = builtin_engine(builtin_dir.path());
     for (name, component) in examples() {
         let bytes = std::fs::read(component).expect("component");
-        let before = entry_bytes(cache.path());
-        let compiled = runtime.compile(&bytes).expect("compile");
-        let cwasm = files.path().join(format!("{name}.cwasm"));
-        std::fs::write(&cwasm, compiled.serialize().expect("serialize")).expect("write");
+        let before = (
+            entry_bytes(host_dir.path()),
+            entry_bytes(builtin_dir.path()),
+        );
+        runtime
+            .compile(&bytes)
+            .expect("compile into the host's cache");
+        Component::new(&builtin, &bytes).expect("compile into the built-in cache");
         let hits = runtime.cache_stats().hits;
         let prefix = format!("cache/{name}");
         g.interleave()
             .op(
-                &format!("{prefix}/builtin"),
+                &format!("{prefix}/host"),
                 &format!(
-                    "{name} from wasmtime's compilation cache: digest of the bytes, entry read, \
-                     decompressed and deserialized"
+                    "{name} from the host's cache: digest of the bytes, the entry read and \
+                     deserialized"
                 ),
                 || runtime.compile(&bytes).expect("cached compile"),
             )
             .op(
-                &format!("{prefix}/serialized"),
+                &format!("{prefix}/builtin"),
                 &format!(
-                    "{name} serialized to a file by `Component::serialize`, read and deserialized"
+                    "{name} from wasmtime's built-in cache: digest of the bytes, the entry read, \
+                     decompressed and deserialized"
                 ),
-                || deserialize(&runtime, &cwasm),
+                || Component::new(&builtin, &bytes).expect("cached compile"),
             )
             .ratio(
-                &format!("{prefix}/builtin_over_serialized"),
-                "the built-in cache's time over the serialized file's, per round",
+                &format!("{prefix}/builtin_over_host"),
+                "the built-in cache's time over the host's, per round",
                 &format!("{prefix}/builtin"),
-                &format!("{prefix}/serialized"),
+                &format!("{prefix}/host"),
             )
             .run();
         assert!(
             runtime.cache_stats().hits > hits,
-            "the built-in cache was not hit"
+            "the host's cache was not hit"
+        );
+        g.value(
+            &format!("{prefix}/host/bytes"),
+            &format!("{name}: the host's entry on disk (the serialized component)"),
+            Unit::Bytes,
+            (entry_bytes(host_dir.path()) - before.0) as f64,
         );
         g.value(
             &format!("{prefix}/builtin/bytes"),
             &format!("{name}: the built-in cache's entry on disk (compressed)"),
             Unit::Bytes,
-            (entry_bytes(cache.path()) - before) as f64,
-        );
-        g.value(
-            &format!("{prefix}/serialized/bytes"),
-            &format!("{name}: the serialized file"),
-            Unit::Bytes,
-            std::fs::metadata(&cwasm).expect("cwasm").len() as f64,
+            (entry_bytes(builtin_dir.path()) - before.1) as f64,
         );
     }
-}
-
-fn deserialize(runtime: &Runtime, file: &Path) -> Component {
-    let bytes = std::fs::read(file).expect("read cwasm");
-    #[allow(
-        unsafe_code,
-        reason = "the file was serialized by this engine a moment ago, in a private temp dir"
-    )]
-    // SAFETY: see the reason above.
-    let component = unsafe { Component::deserialize(runtime.engine(), &bytes) };
-    component.expect("deserialize")
 }

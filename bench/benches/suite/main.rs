@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | `size` | component sizes of the example gatherers, their core module, after `wasm-opt -Oz` |
 //! | `load` | compiling cluster-operators cold, and `Runtime::load` from the compiled-artifact cache |
-//! | `cache` | wasmtime's built-in compilation cache against a serialized component in a file |
+//! | `cache` | the host's compiled-artifact cache (serialized components) against wasmtime's built-in compilation cache |
 //! | `examples` | compiling each example gatherer cold against loading it from the cache |
 //! | `polyglot` | cluster-operators in Rust, JavaScript and Python: size, cold compile, cached load, instantiation, a run, guest memory |
 //! | `instantiate` | the host's instantiation, and instantiation alone per allocator |
@@ -310,6 +310,23 @@ fn child_serve(args: &[String]) {
     // Serve until the parent closes stdin (or exits).
     std::io::copy(&mut std::io::stdin(), &mut std::io::sink()).expect("stdin");
     tokio.block_on(server.shutdown());
+}
+
+/// Runs this binary again with `args` (a `--child-*` mode), waits for it, and returns what it
+/// printed; panics with its output when it failed.
+fn child_output<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> String {
+    let mut command = Command::new(std::env::current_exe().expect("this binary"));
+    command.args(args);
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }
 
 /// Loads `path` with `runtime`, or panics naming it.

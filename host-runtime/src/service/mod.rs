@@ -20,7 +20,7 @@
 //!    at all. Old archives beyond `retain` are deleted.
 //!
 //! What survives a restart: the verified bytes of each gatherer's last good version (the
-//! store, re-hashed on load) and the compiled code (wasmtime's cache in `<state>/compiled`,
+//! store, re-hashed on load) and the compiled code (the compiled-artifact cache in `<state>/compiled`,
 //! 0700). [`Service::new`] loads the last good versions from there without the network and
 //! without compiling; the first update phase then only asks the sources whether they moved.
 //!
@@ -1036,19 +1036,19 @@ fn remove_unfinished_archives(dir: &Path) {
     }
 }
 
-/// Creates `dir` (0700) or tightens it to 0700: it holds code the host runs.
+/// Creates `dir` (0700) or tightens it to 0700: it holds code the host runs. (The
+/// compiled-artifact cache inside it refuses a directory others can write instead: that one
+/// is native code already.)
 fn prepare_private_dir(dir: &Path) -> Result<(), ServiceError> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    use std::os::unix::fs::PermissionsExt;
     let fail = |source| ServiceError::Directory {
         path: dir.to_owned(),
         source,
     };
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(fail)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)
+    if crate::cache::create_private_dir(dir).map_err(fail)? != 0o700 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
