@@ -102,11 +102,9 @@ pub fn node_count(pods: usize) -> usize {
     (pods / 10).max(1)
 }
 
-/// Writes `pods` pods over `namespaces` namespaces (`tenant-NNN`) into `root` in the Insights
-/// layout, and the nodes they run on; returns the pod files.
-pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<Vec<PathBuf>, BenchError> {
-    let nodes = node_count(pods);
-    for i in 0..nodes {
+/// Writes nodes `0..count` into `root` in the Insights layout.
+fn write_nodes(root: &Path, count: usize) -> Result<(), BenchError> {
+    for i in 0..count {
         write(
             &root
                 .join("config/node")
@@ -114,6 +112,14 @@ pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<Vec<Pat
             &serde_json::to_vec(&node(i))?,
         )?;
     }
+    Ok(())
+}
+
+/// Writes `pods` pods over `namespaces` namespaces (`tenant-NNN`) into `root` in the Insights
+/// layout, and the nodes they run on; returns the pod files.
+pub fn write_pods(root: &Path, pods: usize, namespaces: usize) -> Result<Vec<PathBuf>, BenchError> {
+    let nodes = node_count(pods);
+    write_nodes(root, nodes)?;
     let mut files = Vec::with_capacity(pods);
     for i in 0..pods {
         let namespace = format!("tenant-{:03}", i % namespaces.max(1));
@@ -196,14 +202,7 @@ pub fn write_cluster(
     size: ClusterSize,
     now: jiff::Timestamp,
 ) -> Result<(), BenchError> {
-    for i in 0..size.nodes {
-        write(
-            &root
-                .join("config/node")
-                .join(format!("{}.json", node_name(i))),
-            &serde_json::to_vec(&node(i))?,
-        )?;
-    }
+    write_nodes(root, size.nodes)?;
     let namespaces = size.namespaces.max(1);
     let mut pods_of: Vec<Vec<String>> = vec![Vec::new(); namespaces];
     for i in 0..size.pods {

@@ -21,8 +21,8 @@
 //! denied: a benchmark of gatherers that fail measures nothing.
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -459,17 +459,12 @@ fn memory(g: &mut Group<'_>, ctx: &Context, name: &str, server: &Server, what: &
 /// Runs the child of [`memory`]; returns its peak resident memory and, for `wasm`, its
 /// resident memory once the catalog was loaded.
 fn child_peak(way: &str, url: &str, cache: &Path) -> (f64, Option<f64>) {
-    let output = Command::new(std::env::current_exe().expect("this binary"))
-        .args(["--child-catalog", way, url])
-        .arg(cache)
-        .output()
-        .expect("starting the catalog process");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the catalog process failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = crate::child_output([
+        OsStr::new("--child-catalog"),
+        OsStr::new(way),
+        OsStr::new(url),
+        cache.as_os_str(),
+    ]);
     let field = |name: &str| {
         stdout
             .lines()

@@ -8,8 +8,8 @@
 //!   records, for two totals written from one buffer. Records leave the guest as they are
 //!   written (`output.write-record`), so what it holds need not grow with what it writes.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use wagather_figures::{Group, Unit};
 use wagather_host::{
@@ -108,20 +108,12 @@ pub fn run(g: &mut Group<'_>, ctx: &Context) {
 /// Runs one gather in a child host process; returns its peak RSS and its guest's peak linear
 /// memory, in bytes.
 fn child_peak(component: &Path, url: &str, cache: &Path) -> (f64, f64) {
-    let exe = std::env::current_exe().expect("current exe");
-    let output = Command::new(exe)
-        .arg("--child-gather")
-        .arg(component)
-        .arg(url)
-        .arg(cache)
-        .output()
-        .expect("starting the child host");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "child host failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = crate::child_output([
+        OsStr::new("--child-gather"),
+        component.as_os_str(),
+        OsStr::new(url),
+        cache.as_os_str(),
+    ]);
     let field = |key: &str| -> f64 {
         stdout
             .lines()

@@ -20,7 +20,6 @@
 //! - `service/period`: the time of one period, each sample the mean over the periods between
 //!   two samples.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use wagather_figures::{Group, Reason, Unit};
@@ -155,19 +154,12 @@ fn join(items: impl Iterator<Item = String>) -> String {
 
 /// Runs the soak in a child process and reads its samples.
 fn child_soak(url: &str, periods: u64, every: u64) -> Vec<Sample> {
-    let output = Command::new(std::env::current_exe().expect("this binary"))
-        .arg("--child-service")
-        .arg(url)
-        .arg(periods.to_string())
-        .arg(every.to_string())
-        .output()
-        .expect("starting the service process");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the service process failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = crate::child_output([
+        "--child-service".to_owned(),
+        url.to_owned(),
+        periods.to_string(),
+        every.to_string(),
+    ]);
     let samples: Vec<Sample> = stdout
         .lines()
         .filter_map(|line| {

@@ -9,8 +9,8 @@
 //!   raw pages without decoding (server and transport), and reading and decoding the same
 //!   objects from the files directly; in interleaved rounds.
 
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
@@ -137,17 +137,7 @@ fn raw_pages(ctx: &Context, client: &kube::Client) -> usize {
 
 /// The resident memory `Snapshot::load(root)` adds to a fresh process.
 fn child_resident(root: &Path) -> u64 {
-    let output = Command::new(std::env::current_exe().expect("this binary"))
-        .arg("--child-load")
-        .arg(root)
-        .output()
-        .expect("starting the child");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the child failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = crate::child_output([OsStr::new("--child-load"), root.as_os_str()]);
     stdout
         .trim()
         .strip_prefix("resident ")

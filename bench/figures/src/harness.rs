@@ -278,6 +278,13 @@ impl<'h> Group<'h> {
         self.samples(id, what, unit, vec![value])
     }
 
+    /// Figure `id` of this run, which a derived figure is made from; panics when there is
+    /// none (a benchmark deriving from a figure it did not take).
+    fn earlier(&self, id: &str) -> &Figure {
+        self.figure(id)
+            .unwrap_or_else(|| panic!("no figure {id} in this run"))
+    }
+
     /// The median of figure `numerator` over that of `denominator`, both of this run.
     pub fn ratio_of_medians(
         &mut self,
@@ -286,12 +293,7 @@ impl<'h> Group<'h> {
         numerator: &str,
         denominator: &str,
     ) -> FigureRef<'_> {
-        let median = |id: &str| {
-            self.figure(id)
-                .unwrap_or_else(|| panic!("no figure {id} in this run"))
-                .summary
-                .median
-        };
+        let median = |id: &str| self.earlier(id).summary.median;
         let ratio = median(numerator) / median(denominator);
         let mut figure = self.figure_of(id, what, Unit::Ratio, Vec::new(), Summary::exact(ratio));
         figure.derived = Some(Derivation::RatioOfMedians {
@@ -352,12 +354,7 @@ impl<'h> Group<'h> {
         numerator: &str,
         denominator: &str,
     ) -> FigureRef<'_> {
-        let samples = |id: &str| {
-            self.figure(id)
-                .unwrap_or_else(|| panic!("no figure {id} in this run"))
-                .samples
-                .clone()
-        };
+        let samples = |id: &str| self.earlier(id).samples.clone();
         let (top, bottom) = (samples(numerator), samples(denominator));
         assert_eq!(
             top.len(),
