@@ -662,39 +662,23 @@ impl Service {
     }
 
     /// Loads each gatherer's last good version from the store, checking it again as the
-    /// config wants it now (the expected name, the signature against today's keys).
+    /// config wants it now (the expected name, the signature against today's keys). The
+    /// gatherers are loaded as many at a time as there are cores, as `load_all` loads them:
+    /// with a catalog of them, one after the other would be most of the start.
     async fn restore(&mut self) {
-        for index in 0..self.slots.len() {
-            let started = Instant::now();
+        use futures_util::StreamExt as _;
+        let at_once = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let this = &*self;
+        let restored: Vec<_> = futures_util::stream::iter(0..this.slots.len())
+            .map(|index| this.restore_one(index))
+            .buffered(at_once)
+            .collect()
+            .await;
+        for (index, restored) in restored.into_iter().enumerate() {
+            let Some((state, loaded, signed_by, started)) = restored else {
+                continue;
+            };
             let entry = self.slots[index].entry.clone();
-            let stored = match self.store.load_last_good(&entry.name) {
-                Ok(Some(stored)) => stored,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(
-                        gatherer = %entry.name,
-                        "the stored last good version cannot be used: {e}; it will be fetched"
-                    );
-                    continue;
-                }
-            };
-            let (state, bytes) = stored;
-            let bytes: Arc<[u8]> = bytes.into();
-            let location = format!("the store's state of {}", entry.name);
-            let admitted = self
-                .admit(&entry, bytes, state.signature.as_deref(), &location, None)
-                .await;
-            let (loaded, signed_by) = match admitted {
-                Ok(ok) => ok,
-                Err(e) => {
-                    tracing::warn!(
-                        gatherer = %entry.name, stage = %e.stage,
-                        "the stored last good version {} is refused: {}; it will be fetched",
-                        state.digest, e.cause
-                    );
-                    continue;
-                }
-            };
             // A revision from another source (the config changed) is known by content only.
             let revision = if state.source == entry.source.to_string() {
                 state.revision()
@@ -733,6 +717,48 @@ impl Service {
             let slot = &mut self.slots[index];
             slot.current = Some(current);
             slot.update = Some(report);
+        }
+    }
+
+    /// Gatherer `index`'s last good version from the store, admitted again (see
+    /// [`Service::restore`]), and when its restore started; `None` when there is none or it is
+    /// refused (it will be fetched).
+    async fn restore_one(
+        &self,
+        index: usize,
+    ) -> Option<(LastGood, LoadedGatherer, Option<String>, Instant)> {
+        let started = Instant::now();
+        let entry = &self.slots[index].entry;
+        let (state, bytes) = match self.store.load_last_good(&entry.name) {
+            Ok(stored) => stored?,
+            Err(e) => {
+                tracing::warn!(
+                    gatherer = %entry.name,
+                    "the stored last good version cannot be used: {e}; it will be fetched"
+                );
+                return None;
+            }
+        };
+        let location = format!("the store's state of {}", entry.name);
+        let admitted = self
+            .admit(
+                entry,
+                bytes.into(),
+                state.signature.as_deref(),
+                &location,
+                None,
+            )
+            .await;
+        match admitted {
+            Ok((loaded, signed_by)) => Some((state, loaded, signed_by, started)),
+            Err(e) => {
+                tracing::warn!(
+                    gatherer = %entry.name, stage = %e.stage,
+                    "the stored last good version {} is refused: {}; it will be fetched",
+                    state.digest, e.cause
+                );
+                None
+            }
         }
     }
 

@@ -737,17 +737,7 @@ async fn a_short_soak_samples_memory_and_descriptors() {
             wagather_guests::TEST_GUEST_UNDECLARED_READ,
         ),
     ];
-    let mut text = format!(
-        "period = \"1h\"\n[api]\nserver = \"{}\"\n[output]\ndir = \"out\"\n[state]\ndir = \"state\"\n[updates]\nmax_bytes = \"64MiB\"\n",
-        setup.snapshot.url()
-    );
-    for (name, component) in gatherers {
-        text.push_str(&format!(
-            "[[gatherer]]\nname = \"{name}\"\nsource = \"{component}\"\nsignatures = \"off\"\n"
-        ));
-    }
-    let config = ServiceConfig::parse(&text, &setup.dir.path().join("host.toml")).expect("config");
-    let mut service = setup.service(config).await;
+    let mut service = setup.service(files_config(&setup, &gatherers)).await;
     let mut seen = Vec::new();
     let samples = soak(&mut service, 10, 5, |s| seen.push(*s))
         .await
@@ -770,4 +760,66 @@ async fn a_short_soak_samples_memory_and_descriptors() {
         .and_then(|g| g.last_run.as_ref())
         .expect("the undeclared read ran");
     assert_eq!(undeclared.outcome, wagather_host::Outcome::Failed);
+}
+
+/// A restart restores every gatherer's last good version, loaded several at a time, each into
+/// its own slot: the status lists them in the config's order, each running its own component.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_restores_every_gatherer_into_its_own_slot() {
+    let setup = Setup::new().await;
+    let gatherers = [
+        (
+            "clusterconfig/version",
+            wagather_guests::CLUSTERCONFIG_VERSION,
+        ),
+        ("cluster-operators", wagather_guests::CLUSTER_OPERATORS),
+        ("clusterconfig/nodes", wagather_guests::CLUSTERCONFIG_NODES),
+        ("pod-inventory", wagather_guests::POD_INVENTORY),
+        (
+            "clusterconfig/proxies",
+            wagather_guests::CLUSTERCONFIG_PROXIES,
+        ),
+    ];
+    {
+        let mut service = setup.service(files_config(&setup, &gatherers)).await;
+        service.period().await.result.expect("the first period");
+    }
+
+    let service = setup.service(files_config(&setup, &gatherers)).await;
+    let handle = service.handle();
+    assert!(handle.ready(), "every last good version was restored");
+    let state = handle.status();
+    let running: Vec<(String, Option<String>)> = state
+        .gatherers
+        .iter()
+        .map(|g| (g.name.clone(), g.running.as_ref().map(|r| r.digest.clone())))
+        .collect();
+    let expected: Vec<(String, Option<String>)> = gatherers
+        .iter()
+        .map(|(name, component)| {
+            let bytes = std::fs::read(component).expect("component");
+            ((*name).to_owned(), Some(digest(&bytes)))
+        })
+        .collect();
+    assert_eq!(running, expected);
+    assert_eq!(
+        service.runtime().cache_stats().misses,
+        0,
+        "restored from the compiled-artifact cache"
+    );
+}
+
+/// A service config of `gatherers` (name, component file) from local files, unsigned, against
+/// the setup's snapshot; the download cap fits the Python component.
+fn files_config(setup: &Setup, gatherers: &[(&str, &str)]) -> ServiceConfig {
+    let mut text = format!(
+        "period = \"1h\"\n[api]\nserver = \"{}\"\n[output]\ndir = \"out\"\n[state]\ndir = \"state\"\n[updates]\nmax_bytes = \"64MiB\"\n",
+        setup.snapshot.url()
+    );
+    for (name, component) in gatherers {
+        text.push_str(&format!(
+            "[[gatherer]]\nname = \"{name}\"\nsource = \"{component}\"\nsignatures = \"off\"\n"
+        ));
+    }
+    ServiceConfig::parse(&text, &setup.dir.path().join("host.toml")).expect("config")
 }
