@@ -7,10 +7,9 @@
 //! every webhook's `clientConfig.caBundle` with as many `x`s as it has bytes (written, as
 //! every `[]byte`, in base64: `eHh4...`). An empty bundle is left out, as Go omits it.
 
-use insights_common::anonymize::x_base64;
+use insights_common::anonymize::webhook_ca_bundles;
 use wagather_sdk::apis::admissionregistration_v1;
 use wagather_sdk::prelude::*;
-use wagather_sdk::serde_json::Value;
 
 /// Records `config/mutatingwebhookconfigurations/<name>` for every configuration.
 #[gatherer(
@@ -22,7 +21,7 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         .list_objects(&ListParams::default())?;
     for configuration in configurations {
         let mut configuration = configuration.without_type_meta();
-        hide_ca_bundles(&mut configuration);
+        webhook_ca_bundles(&mut configuration);
         ctx.record_object(
             format!(
                 "config/mutatingwebhookconfigurations/{}",
@@ -32,31 +31,6 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// `anonymizeMutatingWebhookConfiguration`.
-fn hide_ca_bundles(configuration: &mut Object) {
-    let Some(Value::Array(webhooks)) = configuration.get_mut(&["webhooks"]) else {
-        return;
-    };
-    for webhook in webhooks {
-        let Some(Value::Object(client)) = webhook.get_mut("clientConfig") else {
-            continue;
-        };
-        let hidden = client
-            .get("caBundle")
-            .and_then(Value::as_str)
-            .and_then(x_base64)
-            .filter(|b| !b.is_empty());
-        match hidden {
-            Some(bundle) => {
-                client.insert("caBundle".to_owned(), Value::String(bundle));
-            }
-            None => {
-                client.remove("caBundle");
-            }
-        }
-    }
 }
 
 #[cfg(test)]
