@@ -24,32 +24,24 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, sample};
+    use insights_common::testing::Singleton;
 
-    const PATH: &str = "/apis/config.openshift.io/v1/featuregates/cluster";
+    const OBJECT: Singleton = Singleton {
+        gather: crate::__wagather_run,
+        manifest: crate::__WAGATHER_MANIFEST,
+        path: "/apis/config.openshift.io/v1/featuregates/cluster",
+        sample: "config/featuregate.json",
+        api_version: "config.openshift.io/v1",
+        kind: "FeatureGate",
+    };
 
     #[test]
     fn writes_the_object_as_the_sample_has_it() {
-        let server = Server::new();
-        server.object(
-            PATH,
-            &sample("config/featuregate.json"),
-            "config.openshift.io/v1",
-            "FeatureGate",
-        );
-        let output = server.run(crate::__wagather_run, &[]);
-        assert!(output.errors.is_empty(), "{:?}", output.errors);
-        assert_eq!(output.records.len(), 1);
-        assert_matches_sample(&output, "config/featuregate.json");
-        server.assert_reads(crate::__WAGATHER_MANIFEST);
+        OBJECT.assert_writes_the_sample();
     }
 
     #[test]
     fn a_missing_object_is_no_record_and_no_error() {
-        let server = Server::new();
-        server.missing(PATH);
-        let output = server.run(crate::__wagather_run, &[]);
-        assert!(output.records.is_empty());
-        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        OBJECT.assert_missing_is_nothing();
     }
 }

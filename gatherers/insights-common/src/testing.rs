@@ -216,6 +216,46 @@ impl Server {
     }
 }
 
+/// A gatherer of one cluster-scoped object ([`crate::gather_singleton`]) and the sample's
+/// copy of that object: the two checks every such gatherer's tests make.
+#[derive(Clone, Copy, Debug)]
+pub struct Singleton {
+    /// The gatherer's `__wagather_run`.
+    pub gather: fn(Vec<(String, String)>) -> Output,
+    /// Its `__WAGATHER_MANIFEST`.
+    pub manifest: &'static str,
+    /// The object's API path.
+    pub path: &'static str,
+    /// The sample's file of it, which is also the record's archive path.
+    pub sample: &'static str,
+    /// The `apiVersion` and `kind` the server sends it with.
+    pub api_version: &'static str,
+    pub kind: &'static str,
+}
+
+impl Singleton {
+    /// With the object served as the sample has it, the gatherer writes it as its one record,
+    /// equal to the sample, reports no error, and reads exactly what it declares.
+    pub fn assert_writes_the_sample(&self) {
+        let server = Server::new();
+        server.object(self.path, &sample(self.sample), self.api_version, self.kind);
+        let output = server.run(self.gather, &[]);
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        assert_eq!(output.records.len(), 1);
+        assert_matches_sample(&output, self.sample);
+        server.assert_reads(self.manifest);
+    }
+
+    /// With the object missing (404), the gatherer writes nothing and reports no error.
+    pub fn assert_missing_is_nothing(&self) {
+        let server = Server::new();
+        server.missing(self.path);
+        let output = server.run(self.gather, &[]);
+        assert!(output.records.is_empty());
+        assert!(output.errors.is_empty(), "{:?}", output.errors);
+    }
+}
+
 /// The record archived at `archive_path` (`config/x.json`, `config/id`).
 pub fn record<'a>(output: &'a Output, archive_path: &str) -> &'a Record {
     output
