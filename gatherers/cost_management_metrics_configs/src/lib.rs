@@ -29,18 +29,14 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::Server;
+    use insights_common::testing::{Server, assert_missing_is_nothing};
 
     const LIST: &str =
         "/apis/costmanagement-metrics-cfg.openshift.io/v1beta1/costmanagementmetricsconfigs";
 
     #[test]
     fn an_uninstalled_resource_is_no_record_and_no_error() {
-        let server = Server::new();
-        server.missing(&format!("{LIST}?limit=500"));
-        let output = server.run(crate::__wagather_run, &[]);
-        assert!(output.records.is_empty());
-        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        assert_missing_is_nothing(crate::__wagather_run, &format!("{LIST}?limit=500"));
     }
 
     #[test]

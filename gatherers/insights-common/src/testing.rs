@@ -248,12 +248,18 @@ impl Singleton {
 
     /// With the object missing (404), the gatherer writes nothing and reports no error.
     pub fn assert_missing_is_nothing(&self) {
-        let server = Server::new();
-        server.missing(self.path);
-        let output = server.run(self.gather, &[]);
-        assert!(output.records.is_empty());
-        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        assert_missing_is_nothing(self.gather, self.path);
     }
+}
+
+/// With `path` answering 404 (an object that does not exist, or the list of a resource whose
+/// CRD is not installed: `<list>?limit=500`), `gather` writes nothing and reports no error.
+pub fn assert_missing_is_nothing(gather: fn(Vec<(String, String)>) -> Output, path: &str) {
+    let server = Server::new();
+    server.missing(path);
+    let output = server.run(gather, &[]);
+    assert!(output.records.is_empty());
+    assert!(output.errors.is_empty(), "{:?}", output.errors);
 }
 
 /// The record archived at `archive_path` (`config/x.json`, `config/id`).

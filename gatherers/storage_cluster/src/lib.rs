@@ -31,7 +31,9 @@ pub fn gather(ctx: &mut Gather) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, assert_matches_sample, sample_objects};
+    use insights_common::testing::{
+        Server, assert_matches_sample, assert_missing_is_nothing, sample_objects,
+    };
 
     const LIST: &str = "/apis/ocs.openshift.io/v1/storageclusters";
 
@@ -53,10 +55,6 @@ mod tests {
 
     #[test]
     fn an_uninstalled_resource_is_no_record_and_no_error() {
-        let server = Server::new();
-        server.missing(&format!("{LIST}?limit=500"));
-        let output = server.run(crate::__wagather_run, &[]);
-        assert!(output.records.is_empty());
-        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        assert_missing_is_nothing(crate::__wagather_run, &format!("{LIST}?limit=500"));
     }
 }

@@ -37,7 +37,7 @@ fn drop_status(subscription: &mut Object) {
 
 #[cfg(test)]
 mod tests {
-    use insights_common::testing::{Server, record_json, samples_under};
+    use insights_common::testing::{Server, assert_missing_is_nothing, record_json, samples_under};
 
     const LIST: &str = "/apis/operators.coreos.com/v1alpha1/subscriptions";
 
@@ -71,10 +71,6 @@ mod tests {
 
     #[test]
     fn an_uninstalled_resource_is_no_record_and_no_error() {
-        let server = Server::new();
-        server.missing(&format!("{LIST}?limit=500"));
-        let output = server.run(crate::__wagather_run, &[]);
-        assert!(output.records.is_empty());
-        assert!(output.errors.is_empty(), "{:?}", output.errors);
+        assert_missing_is_nothing(crate::__wagather_run, &format!("{LIST}?limit=500"));
     }
 }
