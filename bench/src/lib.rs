@@ -119,6 +119,12 @@ pub fn rss() -> Option<u64> {
     status_field("VmRSS:")
 }
 
+/// The anonymous part of [`rss`] (`RssAnon`): what the process allocated, without the pages of
+/// mapped files (its binary, mapped compiled code), which the kernel can share and drop.
+pub fn rss_anon() -> Option<u64> {
+    status_field("RssAnon:")
+}
+
 /// The largest core module nested in `component` (the gatherer's own code; the others are
 /// WASI adapter shims).
 pub fn largest_core_module(component: &[u8]) -> Result<&[u8], BenchError> {

@@ -5,18 +5,24 @@
 //! bytes (the digest the host names a gatherer by, so one hash serves both) inside a folder
 //! named by the engine's compatibility hash, which covers the wasmtime version and every
 //! setting that changes compiled code: an engine built otherwise finds a folder of its own, and
-//! folders of other engines are removed when the cache opens. Entries are written atomically
-//! (temporary file, then rename) and read into memory rather than mapped, so a file replaced
-//! underneath cannot crash the host; an entry that does not deserialize is compiled again and
-//! replaced. When the folder holds more than [`MAX_ENTRIES`] entries the oldest are removed
-//! (gatherers replaced long ago).
+//! folders of other engines are removed when the cache opens. An entry that does not
+//! deserialize is compiled again and replaced. When the folder holds more than [`MAX_ENTRIES`]
+//! entries the oldest are removed (gatherers replaced long ago).
+//!
+//! Entries are mapped, not read: the code of a loaded component stays a private mapping of its
+//! file, and a start copies nothing. With the whole catalog loaded the host's anonymous memory
+//! is about 7 MB where the copies took most of 66 MB, and its start takes half the time
+//! (`catalog/*/memory/wasm/loaded*` and `catalog/cached` in BENCHMARKS.md, bench/NOTES.md).
+//! A mapped file must not change underneath, and none does: the host writes an entry to a
+//! temporary file and renames it over the old one (the mapping keeps the old file), and removes
+//! entries by unlinking them (the same); no one else can write the directory.
 //!
 //! The directory is created with mode 0700 and refused when others can write it: an entry is
 //! native code the host runs. The host verifies what it compiles (digest, signature) before it
 //! compiles it, so a verified component can only meet an entry made from exactly those bytes.
 //!
 //! Why not wasmtime's built-in cache, which the host used before: it hashes the bytes again,
-//! reads, decompresses and deserializes each entry, about 3.5 times a serialized file's load
+//! reads, decompresses and deserializes each entry, several times a mapped entry's load
 //! (`cache/*/builtin_over_host` in BENCHMARKS.md), which put the whole catalog's start over
 //! its budget (`catalog/cached`). Its entries are a third the size on disk; that is the price.
 
@@ -101,16 +107,18 @@ impl ArtifactCache {
         bytes: &[u8],
     ) -> wasmtime::Result<Component> {
         let path = self.dir.join(format!("{sha256_hex}.{ENTRY}"));
-        match std::fs::read(&path) {
-            Ok(artifact) => {
+        match std::fs::metadata(&path) {
+            Ok(_) => {
                 #[allow(
                     unsafe_code,
                     reason = "the entry is native code this host serialized into a directory only \
                               its user can write; wasmtime checks that it was made by a compatible \
-                              engine, and it is read into memory, so the file cannot change under it"
+                              engine, and the host never changes an entry's file in place (it \
+                              renames a new file over it or unlinks it), so the mapping cannot \
+                              change under the running code"
                 )]
                 // SAFETY: see the reason above.
-                match unsafe { Component::deserialize(engine, &artifact) } {
+                match unsafe { Component::deserialize_file(engine, &path) } {
                     Ok(component) => {
                         self.hits.fetch_add(1, Ordering::Relaxed);
                         return Ok(component);
@@ -294,6 +302,27 @@ mod tests {
             std::fs::read_dir(cache.directory()).expect("dir").count(),
             1
         );
+    }
+
+    /// A loaded component maps its entry: replacing the entry the way the host does (a new file
+    /// renamed over it) or removing it must leave the loaded component's code intact.
+    #[test]
+    fn a_loaded_component_outlives_its_entry_being_replaced_or_removed() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let engine = engine();
+        let cache = ArtifactCache::open(root.path(), &engine).expect("cache");
+        let compiled = cache.component(&engine, "cc", EMPTY).expect("compile");
+        let expected = compiled.serialize().expect("serialize");
+        let loaded = cache.component(&engine, "cc", EMPTY).expect("load");
+        assert_eq!(cache.stats().hits, 1);
+
+        let entry = cache.directory().join("cc.cwasm");
+        write_atomically(&entry, &vec![0xa5; expected.len()]).expect("replace");
+        // Reading every byte of the mapped code: a mapping of the replaced file would fault
+        // or read the new bytes.
+        assert_eq!(loaded.serialize().expect("serialize"), expected);
+        std::fs::remove_file(&entry).expect("remove");
+        assert_eq!(loaded.serialize().expect("serialize"), expected);
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! - `catalog/<cluster>/memory/{wasm,native,ratio}`: peak resident memory (`VmHWM`) of a
 //!   process (this binary again) that loads the catalog and runs one period;
 //!   `catalog/<cluster>/memory/wasm/loaded`: its resident memory once the catalog is loaded,
-//!   before gathering (what the host holds whatever the cluster).
+//!   before gathering (what the host holds whatever the cluster), and `.../loaded/anonymous`
+//!   its part that is not pages of mapped files (the binary, the mapped compiled code).
 //!
 //! `<cluster>` is `sample` (the bundled Insights sample) and `large`: the sample with
 //! [`ClusterSize::LARGE`] generated over it (a tenth of it in a quick run). Both ways must
@@ -137,12 +138,14 @@ fn budgets(g: &mut Group<'_>) {
             RATIO_BUDGET,
             Reason::new(
                 "The host holds the runtime and every component's compiled code whatever the \
-                 cluster (the catalog loaded, before any gather), and each running guest's \
-                 linear memory besides the data the native program holds.",
+                 cluster (the catalog loaded, before any gather; most of it pages of the mapped \
+                 cache entries, which the kernel shares and can drop, the rest anonymous), and \
+                 each running guest's linear memory besides the data the native program holds.",
                 &[
                     &format!("catalog/{name}/memory/wasm"),
                     &format!("catalog/{name}/memory/native"),
                     &format!("catalog/{name}/memory/wasm/loaded"),
+                    &format!("catalog/{name}/memory/wasm/loaded/anonymous"),
                 ],
             ),
         );
@@ -429,8 +432,9 @@ fn memory(g: &mut Group<'_>, ctx: &Context, name: &str, server: &Server, what: &
             "the catalog linked natively, one period written through the host's ArchiveWriter",
         ),
     ] {
-        let (peaks, loaded): (Vec<f64>, Vec<Option<f64>>) = (0..rounds)
+        let (peaks, loaded): (Vec<f64>, Vec<Option<(f64, f64)>>) = (0..rounds)
             .map(|_| child_peak(way, &server.url, ctx.cache_dir.path()))
+            .map(|m| (m.peak, m.loaded))
             .unzip();
         g.samples(
             &format!("{prefix}/{way}"),
@@ -438,13 +442,22 @@ fn memory(g: &mut Group<'_>, ctx: &Context, name: &str, server: &Server, what: &
             Unit::Bytes,
             peaks,
         );
-        if let Some(loaded) = loaded.into_iter().collect::<Option<Vec<f64>>>() {
+        if let Some(loaded) = loaded.into_iter().collect::<Option<Vec<(f64, f64)>>>() {
+            let (all, anonymous): (Vec<f64>, Vec<f64>) = loaded.into_iter().unzip();
             g.samples(
                 &format!("{prefix}/{way}/loaded"),
                 "resident memory (VmRSS) of the same process with the catalog loaded, before \
                  the period: the runtime and every component's compiled code",
                 Unit::Bytes,
-                loaded,
+                all,
+            );
+            g.samples(
+                &format!("{prefix}/{way}/loaded/anonymous"),
+                "the anonymous part (RssAnon) of that: what the host allocated, without the \
+                 pages of mapped files (its binary, the cache entries of compiled code mapped \
+                 by the loads), which the kernel shares and can drop",
+                Unit::Bytes,
+                anonymous,
             );
         }
     }
@@ -456,9 +469,16 @@ fn memory(g: &mut Group<'_>, ctx: &Context, name: &str, server: &Server, what: &
     );
 }
 
-/// Runs the child of [`memory`]; returns its peak resident memory and, for `wasm`, its
-/// resident memory once the catalog was loaded.
-fn child_peak(way: &str, url: &str, cache: &Path) -> (f64, Option<f64>) {
+/// What a child of [`memory`] measured.
+struct ChildMemory {
+    /// Peak resident memory.
+    peak: f64,
+    /// For `wasm`: resident memory once the catalog was loaded, and its anonymous part.
+    loaded: Option<(f64, f64)>,
+}
+
+/// Runs the child of [`memory`].
+fn child_peak(way: &str, url: &str, cache: &Path) -> ChildMemory {
     let stdout = crate::child_output([
         OsStr::new("--child-catalog"),
         OsStr::new(way),
@@ -474,7 +494,10 @@ fn child_peak(way: &str, url: &str, cache: &Path) -> (f64, Option<f64>) {
     };
     let peak =
         field("VmHWM").unwrap_or_else(|| panic!("the catalog process printed no VmHWM: {stdout}"));
-    (peak, field("loaded"))
+    ChildMemory {
+        peak,
+        loaded: field("loaded").zip(field("loaded_anonymous")),
+    }
 }
 
 /// The child of [`memory`]: one whole-catalog period (`wasm` or `native`) from `url` into a
@@ -496,6 +519,10 @@ pub fn child(args: &[String]) {
             tokio.block_on(async {
                 let planned = load_all(&runtime, &specs).await;
                 println!("loaded {}", wagather_bench::rss().expect("VmRSS"));
+                println!(
+                    "loaded_anonymous {}",
+                    wagather_bench::rss_anon().expect("RssAnon")
+                );
                 let api = wagather_host::ApiEndpoint::Server(url.clone())
                     .client()
                     .await
