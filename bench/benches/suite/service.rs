@@ -12,9 +12,9 @@
 //! - `service/resident`, `service/fds`: the samples after the first period (its compiles
 //!   included), so the spread is the growth;
 //! - `service/resident/warm-up`: the sample halfway minus the first. The first periods grow
-//!   the process and then it levels off: the allocator's arenas, the pooling allocator's memory
-//!   slots (each keeps what its runs touched resident, see `PoolOptions`) and the connection
-//!   pool fill once;
+//!   the process and then it levels off: the pooling allocator's memory slots (each keeps what
+//!   its runs touched resident, see `PoolOptions`) and the connection pool fill once, and what
+//!   the allocator keeps between the service's trims after each period;
 //! - `service/resident/growth`, `service/fds/growth`: the last sample minus the one halfway. A
 //!   leak grows with the periods, in the second half as in the first; warming up does not;
 //! - `service/period`: the time of one period, each sample the mean over the periods between
