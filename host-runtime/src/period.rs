@@ -141,13 +141,25 @@ pub async fn gather_to_archive(
 /// is in the order of `gatherers`.
 ///
 /// Loading in parallel is what keeps a catalog's start short: each load from the cache
-/// reads and deserializes its own artifact, independently of the others (the `catalog`
+/// maps and deserializes its own artifact, independently of the others (the `catalog`
 /// benchmark group measures the whole catalog's start).
 pub async fn load_all(runtime: &Runtime, gatherers: &[GathererSpec]) -> Vec<Planned> {
+    on_every_core(gatherers, |spec| load_one(runtime, spec)).await
+}
+
+/// Runs `load` for each of `items`, as many at a time as the machine has cores, and returns
+/// the results in the order of `items`. For loads, which do their CPU-bound part off the async
+/// workers: [`load_all`] and the service's restore of its last good versions.
+pub(crate) async fn on_every_core<I, F, Fut>(items: I, load: F) -> Vec<Fut::Output>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future,
+{
     use futures_util::StreamExt as _;
     let at_once = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    futures_util::stream::iter(gatherers)
-        .map(|spec| load_one(runtime, spec))
+    futures_util::stream::iter(items)
+        .map(load)
         .buffered(at_once)
         .collect()
         .await

@@ -667,14 +667,10 @@ impl Service {
     /// gatherers are loaded as many at a time as there are cores, as `load_all` loads them:
     /// with a catalog of them, one after the other would be most of the start.
     async fn restore(&mut self) {
-        use futures_util::StreamExt as _;
-        let at_once = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let this = &*self;
-        let restored: Vec<_> = futures_util::stream::iter(0..this.slots.len())
-            .map(|index| this.restore_one(index))
-            .buffered(at_once)
-            .collect()
-            .await;
+        let restored =
+            crate::period::on_every_core(0..this.slots.len(), |index| this.restore_one(index))
+                .await;
         for (index, restored) in restored.into_iter().enumerate() {
             let Some((state, loaded, signed_by, started)) = restored else {
                 continue;
