@@ -1,6 +1,6 @@
 //! `load`: compiling the cluster-operators component with Cranelift (no cache), and
-//! `Runtime::load` from the compiled-artifact cache (read, sha256, manifest, the entry read and
-//! deserialized, world check, InstancePre). `examples`: the same two for every example gatherer.
+//! `Runtime::load` from the compiled-artifact cache (read, sha256, manifest, the entry mapped
+//! and deserialized, world check, InstancePre). `examples`: the same two for every example gatherer.
 
 use std::path::Path;
 
@@ -44,7 +44,7 @@ fn cold_and_cached(
         &format!("{prefix}/cached"),
         &format!(
             "`Runtime::load` of {name} from the compiled-artifact cache: read, sha256, manifest, \
-             the serialized entry read and deserialized, world check, InstancePre"
+             the serialized entry mapped and deserialized, world check, InstancePre"
         ),
         || crate::load(&ctx.runtime, component),
     );
